@@ -1,0 +1,53 @@
+# bpfutils: one static binary with Go ports of bcc's libbpf-tools.
+GO ?= go
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+ARCH ?= x86
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,pkg/bpfobj/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h bpf/include/*.h) vmlinux/$(ARCH)/vmlinux.h
+GO_SRCS := $(shell find . -name '*.go' -not -path './.cache/*') go.mod go.sum
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Wno-unused-function -Ivmlinux/$(ARCH) -Ibpf/include -Ibpf
+
+# libbpf's static archive needs its own dependencies spelled out, in link order.
+export CGO_ENABLED := 1
+export CGO_LDFLAGS := -lbpf -lelf -lz -lzstd
+GO_TAGS := netgo,osusergo
+GO_LDFLAGS := -s -w -linkmode external -extldflags "-static"
+
+.PHONY: all bpf test check vet install vmlinux clean setup demo bench vmtest
+
+all: bpfutils
+
+bpf: $(BPF_OBJS)
+
+pkg/bpfobj/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+bpfutils: $(BPF_OBJS) $(GO_SRCS)
+	$(GO) build -tags $(GO_TAGS) -ldflags '$(GO_LDFLAGS)' -o $@ .
+
+vmlinux:
+	scripts/gen-vmlinux.sh $(ARCH)
+
+vet: $(BPF_OBJS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet -tags $(GO_TAGS) ./...
+
+# Unit tests and integration tests (the latter run the built binary; they need root).
+test: bpfutils vet
+	$(GO) test -tags $(GO_TAGS) -count=1 ./...
+
+install: bpfutils
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 bpfutils $(DESTDIR)$(BINDIR)/bpfutils
+	$(DESTDIR)$(BINDIR)/bpfutils --install -s $(DESTDIR)$(BINDIR)
+
+clean:
+	rm -f bpfutils pkg/bpfobj/*.bpf.o

@@ -1,0 +1,49 @@
+/* Helpers every bpfutils BPF program shares. */
+#ifndef BPFUTILS_BPF_H
+#define BPFUTILS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#define TASK_COMM_LEN 16
+#define NAME_MAX 255
+
+/* floor(log2(v)) with log2(0) == 0: the bucket index user space prints. */
+static __always_inline __u64 log2_u32(__u32 v)
+{
+	__u32 shift, r;
+
+	r = (v > 0xFFFF) << 4; v >>= r;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline __u64 log2_u64(__u64 v)
+{
+	__u32 hi = v >> 32;
+
+	return hi ? log2_u32(hi) + 32 : log2_u32(v);
+}
+
+/* Look a key up, creating it from init when absent; a racing insert of the same key is fine. */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *val = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (val)
+		return val;
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */)
+		return 0;
+	return bpf_map_lookup_elem(map, key);
+}
+
+char LICENSE[] SEC("license") = "GPL";
+
+#endif

@@ -1,0 +1,122 @@
+// Command bpfutils carries Go ports of bcc's libbpf-tools in one binary. Like busybox it runs
+// the tool named by argv[0] (symlink the tool names to it) or by its first argument.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/bpfutils/bpfutils/pkg/app"
+	"github.com/bpfutils/bpfutils/tools"
+)
+
+const multicallName = "bpfutils"
+
+func main() {
+	os.Exit(dispatch(os.Args, os.Stdout, os.Stderr))
+}
+
+func lookup(name string) (app.Tool, bool) {
+	for _, t := range tools.All {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return app.Tool{}, false
+}
+
+func dispatch(argv []string, stdout, stderr io.Writer) int {
+	name := filepath.Base(argv[0])
+	if t, ok := lookup(name); ok {
+		return app.Run(t, argv[1:], stdout, stderr)
+	}
+	args := argv[1:]
+	if len(args) == 0 {
+		usage(stdout)
+		return 0
+	}
+	switch args[0] {
+	case "--list", "-l":
+		for _, n := range names() {
+			fmt.Fprintln(stdout, n)
+		}
+		return 0
+	case "--install":
+		return install(args[1:], stderr)
+	case "-h", "--help":
+		usage(stdout)
+		return 0
+	case "-V", "--version":
+		fmt.Fprintf(stdout, "%s %s\n", multicallName, app.Version)
+		return 0
+	}
+	t, ok := lookup(args[0])
+	if !ok {
+		fmt.Fprintf(stderr, "%s: unknown tool %q (see '%s --list')\n", multicallName, args[0], multicallName)
+		return 127
+	}
+	return app.Run(t, args[1:], stdout, stderr)
+}
+
+func names() []string {
+	var n []string
+	for _, t := range tools.All {
+		n = append(n, t.Name)
+	}
+	sort.Strings(n)
+	return n
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "%s %s: BPF tracing tools in one binary (ports of bcc's libbpf-tools)\n\n", multicallName, app.Version)
+	fmt.Fprintf(w, "Usage: %s TOOL [ARGS...]\n   or: TOOL [ARGS...]   (with TOOL a link to %s)\n", multicallName, multicallName)
+	fmt.Fprintf(w, "       %s --list | --install [-s] DIR\n\nTools:\n", multicallName)
+	for _, n := range names() {
+		t, _ := lookup(n)
+		fmt.Fprintf(w, "  %-16s %s\n", n, t.Usage)
+	}
+}
+
+// install links every tool name in dir to this executable: symbolic links with -s, hard links
+// otherwise (busybox --install).
+func install(args []string, stderr io.Writer) int {
+	symbolic := false
+	if len(args) > 0 && args[0] == "-s" {
+		symbolic, args = true, args[1:]
+	}
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "%s: usage: %s --install [-s] DIR\n", multicallName, multicallName)
+		return app.ExitUsage
+	}
+	dir := args[0]
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", multicallName, err)
+		return app.ExitFailure
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "%s: --install: %s is not a directory\n", multicallName, dir)
+		return app.ExitFailure
+	}
+	for _, n := range names() {
+		dst := filepath.Join(dir, n)
+		if same, _ := filepath.Abs(dst); same == self {
+			continue
+		}
+		os.Remove(dst)
+		if symbolic {
+			err = os.Symlink(self, dst)
+		} else {
+			err = os.Link(self, dst)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s\n", multicallName, strings.TrimPrefix(err.Error(), "symlink "))
+			return app.ExitFailure
+		}
+	}
+	return 0
+}

@@ -1,0 +1,171 @@
+// Package app turns a tool description into a command line program that behaves like its
+// libbpf-tools namesake: flags anywhere on the line, -h, -V, -v, one-line errors, clean exit on
+// Ctrl-C and SIGTERM.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/bpfutils/bpfutils/pkg/tracer"
+)
+
+// Version is what -V prints after the tool name.
+var Version = "0.1"
+
+// Tool is one applet of the multicall binary.
+type Tool struct {
+	Name      string
+	Usage     string // one line, shown in the tool list
+	ArgsUsage string // e.g. "[interval] [count]"
+	Examples  string // shown under --help
+	Flags     []cli.Flag
+	// NoBPF tools skip the privilege and kernel checks.
+	Action func(c *cli.Context) error
+	// Layouts pairs each struct the BPF object shares with user space (C name) with the Go type
+	// that decodes it, so a test can hold them to the same size and field offsets.
+	Object  string
+	Layouts map[string]any
+}
+
+// Exit codes: usage errors like argp's EX_USAGE, runtime errors 1.
+const (
+	ExitUsage   = 64
+	ExitFailure = 1
+)
+
+// UsageError marks an error in what the user typed.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+// Usagef builds a UsageError.
+func Usagef(format string, args ...any) error {
+	return UsageError{fmt.Errorf(format, args...)}
+}
+
+func init() {
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print program version"}
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "%s %s\n", c.App.Name, c.App.Version) }
+}
+
+var verboseFlag = &cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "verbose debug output"}
+
+// Run runs the tool with args (without the program name) and returns the exit code.
+func Run(t Tool, args []string, stdout, stderr io.Writer) int {
+	flags := append(append([]cli.Flag{}, t.Flags...), verboseFlag)
+	a := &cli.App{
+		Name:                   t.Name,
+		Usage:                  t.Usage,
+		ArgsUsage:              t.ArgsUsage,
+		Description:            strings.TrimSpace(t.Examples),
+		Version:                Version,
+		Flags:                  flags,
+		HideHelpCommand:        true,
+		UseShortOptionHandling: true,
+		Writer:                 stdout,
+		ErrWriter:              stderr,
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return UsageError{err}
+		},
+		Action: func(c *cli.Context) error {
+			tracer.Verbose = c.Bool("verbose")
+			return t.Action(c)
+		},
+	}
+	err := a.Run(append([]string{t.Name}, Reorder(args, flags)...))
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "%s: %s\n", t.Name, oneLine(err))
+	var ue UsageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return ExitFailure
+}
+
+func oneLine(err error) string {
+	msg := strings.TrimSpace(err.Error())
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// Reorder moves flags ahead of positional arguments, as argp does, so that
+// "biolatency 1 10 -D" means what it means to libbpf-tools.
+func Reorder(args []string, flags []cli.Flag) []string {
+	takesValue := map[string]bool{}
+	for _, f := range flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var opts, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' || isNumber(a) {
+			pos = append(pos, a)
+			continue
+		}
+		opts = append(opts, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		// "-Tm": only the last letter of a short group may take the next word.
+		if a[1] != '-' && len(name) > 1 {
+			name = name[len(name)-1:]
+		}
+		if takesValue[name] && i+1 < len(args) {
+			opts = append(opts, args[i+1])
+			i++
+		}
+	}
+	if len(pos) > 0 {
+		return append(append(opts, "--"), pos...)
+	}
+	return opts
+}
+
+func isNumber(s string) bool {
+	for i, r := range s {
+		if !(r >= '0' && r <= '9' || (i == 0 && r == '-') || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// Signals returns a context that ends on SIGINT or SIGTERM, so tools detach and print their
+// final summary on either.
+func Signals(parent context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+// Start runs the checks every BPF tool needs and opens the tracer.
+func Start(spec tracer.Spec) (*tracer.Tracer, error) {
+	if err := tracer.Preflight(); err != nil {
+		return nil, err
+	}
+	return tracer.Open(spec)
+}

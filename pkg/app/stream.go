@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/bpfutils/bpfutils/pkg/tracer"
+)
+
+// StreamOptions tune Stream; the zero value streams until a signal.
+type StreamOptions struct {
+	Duration time.Duration // stop after this long (0: never)
+	// LostFormat is how the tool reports lost events on stderr, with one %d
+	// (libbpf-tools' wording differs between tools). Empty: "lost %d events".
+	LostFormat string
+}
+
+// Stream reads t's events and hands each record to handle until a signal arrives or the
+// duration passes. Output is flushed after every batch.
+func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle func([]byte)) error {
+	ev, err := t.Events()
+	if err != nil {
+		return err
+	}
+	defer ev.Close()
+	ctx, stop := Signals(ctx)
+	defer stop()
+	if opts.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
+		defer cancel()
+	}
+	lostFormat := opts.LostFormat
+	if lostFormat == "" {
+		lostFormat = "lost %d events"
+	}
+	defer Output.Flush()
+	lastLostCheck := time.Now()
+	for ctx.Err() == nil {
+		n, err := ev.Poll(100*time.Millisecond, handle)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			if err := Output.Flush(); err != nil {
+				return err
+			}
+		}
+		if time.Since(lastLostCheck) >= time.Second {
+			ev.ReportLost(lostFormat)
+			lastLostCheck = time.Now()
+		}
+	}
+	// Records already in the buffer when the signal came are still the user's.
+	for {
+		n, err := ev.Poll(0, handle)
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	ev.ReportLost(lostFormat)
+	return nil
+}

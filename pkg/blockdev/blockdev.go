@@ -1,0 +1,92 @@
+// Package blockdev maps disk names to the dev_t values BPF programs see.
+package blockdev
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// The kernel's internal dev_t split, which differs from the userspace
+// one returned by stat(2); BPF reads the internal form.
+const (
+	minorBits = 20
+	majorBits = 32 - minorBits
+)
+
+// MkDev encodes major and minor the way the kernel's MKDEV does.
+func MkDev(major, minor uint32) uint32 {
+	return major<<minorBits | minor
+}
+
+// Table is a snapshot of the block devices listed in /proc/partitions.
+type Table struct {
+	byName map[string]uint32
+	byDev  map[uint32]string
+}
+
+// Load reads the running system's /proc/partitions.
+func Load() (*Table, error) {
+	f, err := os.Open("/proc/partitions")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(f)
+}
+
+// Parse reads the /proc/partitions format: a "major minor #blocks name"
+// header, then one row per device. Blank lines are ignored.
+func Parse(r io.Reader) (*Table, error) {
+	t := &Table{byName: map[string]uint32{}, byDev: map[uint32]string{}}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 || f[0] == "major" {
+			continue
+		}
+		if len(f) != 4 {
+			return nil, fmt.Errorf("partitions line %d: want 4 fields, got %d", n, len(f))
+		}
+		major, err1 := strconv.ParseUint(f[0], 10, majorBits)
+		minor, err2 := strconv.ParseUint(f[1], 10, minorBits)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("partitions line %d: bad device number %s:%s", n, f[0], f[1])
+		}
+		dev, name := MkDev(uint32(major), uint32(minor)), f[3]
+		// Duplicates would make one direction of the mapping ambiguous.
+		if _, dup := t.byName[name]; dup {
+			return nil, fmt.Errorf("partitions line %d: duplicate name %q", n, name)
+		}
+		if _, dup := t.byDev[dev]; dup {
+			return nil, fmt.Errorf("partitions line %d: duplicate device %s:%s", n, f[0], f[1])
+		}
+		t.byName[name], t.byDev[dev] = dev, name
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("partitions: %w", err)
+	}
+	return t, nil
+}
+
+// Dev returns the encoded device number of the disk called name.
+func (t *Table) Dev(name string) (uint32, bool) {
+	dev, ok := t.byName[name]
+	return dev, ok
+}
+
+// Name returns the disk name for dev, or "" if it is not listed.
+func (t *Table) Name(dev uint32) string {
+	return t.byDev[dev]
+}
+
+// Lookup resolves a user-supplied disk name, with or without "/dev/".
+func (t *Table) Lookup(name string) (uint32, error) {
+	if dev, ok := t.Dev(strings.TrimPrefix(name, "/dev/")); ok {
+		return dev, nil
+	}
+	return 0, fmt.Errorf("unknown disk %q (not in /proc/partitions)", name)
+}

@@ -1,0 +1,255 @@
+package tracer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	bpf "github.com/aquasecurity/libbpfgo"
+	"golang.org/x/sys/unix"
+)
+
+func ptr[T any](v *T) unsafe.Pointer { return unsafe.Pointer(v) }
+
+// ringbufSupported is probed once: kernels before 5.8 have no BPF ring buffer.
+var ringbufSupported = sync1(func() bool {
+	ok, err := bpf.BPFMapTypeIsSupported(bpf.MapTypeRingbuf)
+	return err == nil && ok
+})
+
+func sync1(f func() bool) func() bool {
+	var done atomic.Bool
+	var val atomic.Bool
+	return func() bool {
+		if !done.Load() {
+			val.Store(f())
+			done.Store(true)
+		}
+		return val.Load()
+	}
+}
+
+func (t *Tracer) configureEvents(size uint32) error {
+	m, err := t.Module.GetMap("events")
+	if err != nil {
+		return nil // the object reports through maps only
+	}
+	if !ringbufSupported() {
+		t.perfbuf = true
+		if err := m.SetType(bpf.MapTypePerfEventArray); err != nil {
+			return fmt.Errorf("switch events to a perf buffer: %w", err)
+		}
+		return m.SetMaxEntries(0)
+	}
+	if size != 0 {
+		return m.SetMaxEntries(size)
+	}
+	return nil
+}
+
+// Events delivers the records BPF programs send through the "events" map.
+type Events struct {
+	ring *ringReader
+	perf *bpf.PerfBuffer
+	// perf-buffer fallback delivers through channels
+	perfData chan []byte
+	perfLost chan uint64
+	lostMap  *bpf.BPFMap
+	lost     uint64
+	reported uint64
+}
+
+// Events opens the reader for the object's "events" map.
+func (t *Tracer) Events() (*Events, error) {
+	m := t.Map("events")
+	e := &Events{}
+	if lm, err := t.Module.GetMap("events_lost"); err == nil {
+		e.lostMap = lm
+	}
+	if t.perfbuf {
+		e.perfData = make(chan []byte, 4096)
+		e.perfLost = make(chan uint64, 64)
+		pb, err := t.Module.InitPerfBuf("events", e.perfData, e.perfLost, 64)
+		if err != nil {
+			return nil, fmt.Errorf("open perf buffer: %w", err)
+		}
+		pb.Poll(100)
+		e.perf = pb
+		return e, nil
+	}
+	r, err := newRingReader(m.FileDescriptor(), int(m.MaxEntries()))
+	if err != nil {
+		return nil, err
+	}
+	e.ring = r
+	return e, nil
+}
+
+// Poll waits up to timeout for records and hands each to fn. The slice passed to fn is only
+// valid during the call. It returns the number of records handled.
+func (e *Events) Poll(timeout time.Duration, fn func([]byte)) (int, error) {
+	if e.ring != nil {
+		return e.ring.poll(timeout, fn)
+	}
+	n := 0
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case rec := <-e.perfData:
+			fn(rec)
+			n++
+		case lost := <-e.perfLost:
+			e.lost += lost
+		case <-timer.C:
+			return n, nil
+		}
+		if n > 0 && len(e.perfData) == 0 {
+			return n, nil
+		}
+	}
+}
+
+// Lost returns how many events the kernel side could not deliver so far.
+func (e *Events) Lost() uint64 {
+	total := e.lost
+	if e.lostMap != nil {
+		key := uint32(0)
+		if vals, err := e.lostMap.GetValue(ptr(&key)); err == nil {
+			for i := 0; i+8 <= len(vals); i += 8 {
+				total += *(*uint64)(unsafe.Pointer(&vals[i]))
+			}
+		}
+	}
+	return total
+}
+
+// ReportLost prints the number of newly lost events on stderr, in the words of format (which
+// takes one %d), and returns it.
+func (e *Events) ReportLost(format string) uint64 {
+	total := e.Lost()
+	if total > e.reported {
+		fmt.Fprintf(os.Stderr, format+"\n", total-e.reported)
+		e.reported = total
+	}
+	return total
+}
+
+// Close releases the reader.
+func (e *Events) Close() {
+	if e.ring != nil {
+		e.ring.close()
+	}
+	if e.perf != nil {
+		e.perf.Stop()
+		e.perf.Close()
+	}
+}
+
+// ringReader consumes a BPF ring buffer straight from its mapped pages: no copies, no channel,
+// no allocation per record.
+type ringReader struct {
+	fd       int
+	epfd     int
+	consumer []byte // first page: consumer position, written by us
+	producer []byte // producer page followed by the data area mapped twice
+	data     []byte
+	mask     uint64
+	events   []unix.EpollEvent
+}
+
+const (
+	ringBusyBit    = 1 << 31
+	ringDiscardBit = 1 << 30
+	ringHeaderSize = 8
+)
+
+func newRingReader(fd, size int) (*ringReader, error) {
+	page := os.Getpagesize()
+	cons, err := unix.Mmap(fd, 0, page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("map ring buffer consumer page: %w", err)
+	}
+	prod, err := unix.Mmap(fd, int64(page), page+2*size, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		unix.Munmap(cons)
+		return nil, fmt.Errorf("map ring buffer data: %w", err)
+	}
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		unix.Munmap(cons)
+		unix.Munmap(prod)
+		return nil, err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		unix.Close(epfd)
+		unix.Munmap(cons)
+		unix.Munmap(prod)
+		return nil, err
+	}
+	return &ringReader{fd: fd, epfd: epfd, consumer: cons, producer: prod, data: prod[page:],
+		mask: uint64(size - 1), events: make([]unix.EpollEvent, 1)}, nil
+}
+
+func (r *ringReader) pos(b []byte) *uint64 { return (*uint64)(unsafe.Pointer(&b[0])) }
+
+// drain hands over every committed record.
+func (r *ringReader) drain(fn func([]byte)) int {
+	consPtr, prodPtr := r.pos(r.consumer), r.pos(r.producer)
+	cons := atomic.LoadUint64(consPtr)
+	n := 0
+	for {
+		prod := atomic.LoadUint64(prodPtr)
+		if cons >= prod {
+			break
+		}
+		for cons < prod {
+			hdr := (*uint32)(unsafe.Pointer(&r.data[cons&r.mask]))
+			length := atomic.LoadUint32(hdr)
+			if length&ringBusyBit != 0 {
+				atomic.StoreUint64(consPtr, cons)
+				return n
+			}
+			size := uint64(length &^ (ringBusyBit | ringDiscardBit))
+			start := cons&r.mask + ringHeaderSize
+			if length&ringDiscardBit == 0 {
+				fn(r.data[start : start+size])
+				n++
+			}
+			cons += (size + ringHeaderSize + 7) &^ 7
+			atomic.StoreUint64(consPtr, cons)
+		}
+	}
+	return n
+}
+
+func (r *ringReader) poll(timeout time.Duration, fn func([]byte)) (int, error) {
+	if n := r.drain(fn); n > 0 {
+		return n, nil
+	}
+	_, err := unix.EpollWait(r.epfd, r.events, int(timeout.Milliseconds()))
+	if err != nil && !errors.Is(err, unix.EINTR) {
+		return 0, err
+	}
+	return r.drain(fn), nil
+}
+
+func (r *ringReader) close() {
+	unix.Close(r.epfd)
+	unix.Munmap(r.consumer)
+	unix.Munmap(r.producer)
+}
+
+// Cast views a record as the struct the BPF side sent, without copying. Records may be shorter
+// than T when the tail is variable-length; at least minLen bytes must be present, and only
+// that many plus what the record's own length fields cover may be read.
+func Cast[T any](rec []byte, minLen uintptr) *T {
+	if uintptr(len(rec)) < minLen || len(rec) == 0 {
+		return nil
+	}
+	return (*T)(unsafe.Pointer(&rec[0]))
+}

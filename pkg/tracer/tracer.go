@@ -1,0 +1,332 @@
+// Package tracer opens an embedded BPF object, configures it, picks for every probe the first
+// hook the running kernel supports, loads it and attaches it; it also reads the object's events.
+package tracer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	bpf "github.com/aquasecurity/libbpfgo"
+
+	"github.com/bpfutils/bpfutils/pkg/bpfobj"
+)
+
+// Verbose turns on libbpf's debug log and reports the chosen hooks on stderr.
+var Verbose bool
+
+// Spec describes what a tool wants from its BPF object.
+type Spec struct {
+	Object string         // embedded object name: bpf/<Object>.bpf.c
+	Rodata map[string]any // const volatile globals, set before load
+	Probes []Probe
+	// Manual names programs the tool attaches itself (perf events, uprobes); they are loaded
+	// but not attached. Every other program that no probe chose is not loaded at all.
+	Manual []string
+	// MaxEntries resizes maps before load.
+	MaxEntries map[string]uint32
+	// Cgroup, when set, restricts the programs to tasks in this cgroup-v2 directory
+	// (the object must include cgroup.bpf.h).
+	Cgroup string
+	// Events sizes the "events" ring buffer in bytes (0: the object's default). Objects that
+	// include events.bpf.h get the perf-buffer fallback on kernels without ring buffers.
+	Events uint32
+}
+
+// Tracer is a loaded, attached BPF object.
+type Tracer struct {
+	Module  *bpf.Module
+	chosen  map[string]Hook
+	links   []*bpf.BPFLink
+	perfbuf bool
+}
+
+var (
+	logOnce sync.Once
+	quiet   atomic.Bool
+)
+
+func silenceWarnings(on bool) { quiet.Store(on) }
+
+func setupLogging() {
+	logOnce.Do(func() {
+		bpf.SetLoggerCbs(bpf.Callbacks{
+			Log: func(level int, msg string) {
+				if quiet.Load() {
+					return
+				}
+				if level <= bpf.LibbpfWarnLevel || Verbose {
+					fmt.Fprint(os.Stderr, msg)
+				}
+			},
+		})
+	})
+}
+
+// Open loads the object described by spec and attaches its probes. When a chosen hook fails to
+// attach, the object is reopened without that hook, so that the next alternative gets its turn.
+func Open(spec Spec) (*Tracer, error) {
+	setupLogging()
+	failed := map[Hook]string{}
+	for {
+		t, badHook, err := open(spec, failed)
+		if err == nil {
+			return t, nil
+		}
+		if badHook == nil {
+			return nil, err
+		}
+		failed[*badHook] = err.Error()
+	}
+}
+
+func open(spec Spec, failed map[Hook]string) (*Tracer, *Hook, error) {
+	obj, err := bpfobj.Get(spec.Object)
+	if err != nil {
+		return nil, nil, err
+	}
+	chosen, err := choose(spec.Probes, failed)
+	if err != nil {
+		return nil, nil, err
+	}
+	mod, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{
+		BPFObjBuff:      obj,
+		BPFObjName:      spec.Object,
+		SkipMemlockBump: true,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open BPF object %s: %w", spec.Object, err)
+	}
+	t := &Tracer{Module: mod, chosen: chosen}
+	if err := t.configure(spec); err != nil {
+		mod.Close()
+		return nil, nil, err
+	}
+	if err := mod.BPFLoadObject(); err != nil {
+		mod.Close()
+		return nil, nil, loadError(spec.Object, err)
+	}
+	if spec.Cgroup != "" {
+		if err := t.setCgroup(spec.Cgroup); err != nil {
+			mod.Close()
+			return nil, nil, err
+		}
+	}
+	for _, p := range spec.Probes {
+		h, ok := chosen[p.What]
+		if !ok {
+			continue
+		}
+		if err := t.attach(h); err != nil {
+			t.Close()
+			return nil, &h, fmt.Errorf("attach %s to %s: %w", h.Prog, h, err)
+		}
+		if Verbose {
+			fmt.Fprintf(os.Stderr, "%s: %s via %s\n", spec.Object, p.What, h)
+		}
+	}
+	return t, nil, nil
+}
+
+// choose picks a hook per probe; the error names what each alternative lacks.
+func choose(probes []Probe, failed map[Hook]string) (map[string]Hook, error) {
+	chosen := map[string]Hook{}
+	for _, p := range probes {
+		var reasons []string
+		for _, h := range p.ordered() {
+			reason, bad := failed[h]
+			if !bad {
+				reason = availability(h)
+			}
+			if reason == "" {
+				chosen[p.What] = h
+				break
+			}
+			reasons = append(reasons, reason)
+		}
+		if _, ok := chosen[p.What]; !ok && !p.Optional {
+			return nil, fmt.Errorf("cannot trace %s: %s", p.What, strings.Join(dedup(reasons), "; "))
+		}
+		if _, ok := chosen[p.What]; !ok && Verbose {
+			fmt.Fprintf(os.Stderr, "skipping optional probe %s: %s\n", p.What, strings.Join(dedup(reasons), "; "))
+		}
+	}
+	return chosen, nil
+}
+
+func dedup(s []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (t *Tracer) configure(spec Spec) error {
+	used := map[string]bool{}
+	for _, h := range t.chosen {
+		used[h.Prog] = true
+	}
+	for _, name := range spec.Manual {
+		used[name] = true
+	}
+	it := t.Module.Iterator()
+	for prog := it.NextProgram(); prog != nil; prog = it.NextProgram() {
+		if !used[prog.Name()] {
+			if err := prog.SetAutoload(false); err != nil {
+				return fmt.Errorf("disable program %s: %w", prog.Name(), err)
+			}
+		}
+	}
+	for _, h := range t.chosen {
+		if h.Kind != Fentry && h.Kind != Fexit && h.Kind != TPBTF {
+			continue
+		}
+		prog, err := t.Module.GetProgram(h.Prog)
+		if err != nil {
+			return fmt.Errorf("program %s: %w", h.Prog, err)
+		}
+		target := h.Target
+		if h.Kind == TPBTF {
+			_, target = h.tracepoint()
+		}
+		if err := prog.SetAttachTarget(0, target); err != nil {
+			return fmt.Errorf("set attach target of %s to %s: %w", h.Prog, target, err)
+		}
+	}
+	if err := t.configureEvents(spec.Events); err != nil {
+		return err
+	}
+	for name, n := range spec.MaxEntries {
+		m, err := t.Module.GetMap(name)
+		if err != nil {
+			return fmt.Errorf("map %s: %w", name, err)
+		}
+		if err := m.SetMaxEntries(n); err != nil {
+			return fmt.Errorf("resize map %s: %w", name, err)
+		}
+	}
+	rodata := spec.Rodata
+	if spec.Cgroup != "" {
+		rodata = withValue(rodata, "filter_cg", true)
+	}
+	if t.perfbuf {
+		rodata = withValue(rodata, "use_perfbuf", true)
+	}
+	for name, v := range rodata {
+		if err := t.Module.InitGlobalVariable(name, v); err != nil {
+			return fmt.Errorf("set %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func withValue(m map[string]any, k string, v any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for key, val := range m {
+		out[key] = val
+	}
+	out[k] = v
+	return out
+}
+
+func (t *Tracer) attach(h Hook) error {
+	prog, err := t.Module.GetProgram(h.Prog)
+	if err != nil {
+		return err
+	}
+	var link *bpf.BPFLink
+	switch h.Kind {
+	case Fentry, Fexit, TPBTF:
+		link, err = prog.AttachGeneric()
+	case Kprobe:
+		link, err = prog.AttachKprobe(h.Target)
+	case Kretprobe:
+		link, err = prog.AttachKretprobe(h.Target)
+	case Tracepoint:
+		link, err = prog.AttachTracepoint(h.tracepoint())
+	case RawTP:
+		_, name := h.tracepoint()
+		link, err = prog.AttachRawTracepoint(name)
+	default:
+		return fmt.Errorf("hook kind %s is attached by the tool", h.Kind)
+	}
+	if err != nil {
+		return err
+	}
+	t.links = append(t.links, link)
+	return nil
+}
+
+func (t *Tracer) setCgroup(path string) error {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		return fmt.Errorf("cgroup %s: %w", path, err)
+	}
+	defer syscall.Close(fd)
+	m, err := t.Module.GetMap("cgroup_map")
+	if err != nil {
+		return fmt.Errorf("this tool has no cgroup filter: %w", err)
+	}
+	key := uint32(0)
+	val := uint32(fd)
+	return m.Update(ptr(&key), ptr(&val))
+}
+
+// Uses reports whether the program was chosen to run (tools adapt output to the chosen path).
+func (t *Tracer) Uses(prog string) bool {
+	for _, h := range t.chosen {
+		if h.Prog == prog {
+			return true
+		}
+	}
+	return false
+}
+
+// Map returns a map of the object; a missing map is a programming error.
+func (t *Tracer) Map(name string) *bpf.BPFMap {
+	m, err := t.Module.GetMap(name)
+	if err != nil {
+		panic(fmt.Sprintf("BPF object has no map %s: %v", name, err))
+	}
+	return m
+}
+
+// Program returns a program of the object for tools that attach it themselves.
+func (t *Tracer) Program(name string) *bpf.BPFProg {
+	p, err := t.Module.GetProgram(name)
+	if err != nil {
+		panic(fmt.Sprintf("BPF object has no program %s: %v", name, err))
+	}
+	return p
+}
+
+// AddLink keeps a link a tool attached itself so that Close detaches it too.
+func (t *Tracer) AddLink(l *bpf.BPFLink) { t.links = append(t.links, l) }
+
+// Close detaches every link and frees the object.
+func (t *Tracer) Close() {
+	for _, l := range t.links {
+		l.Destroy()
+	}
+	t.links = nil
+	t.Module.Close()
+}
+
+func loadError(object string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("load BPF object %s: permission denied (needs root; run with -v for the verifier log)", object)
+	case errors.Is(err, syscall.EINVAL):
+		return fmt.Errorf("load BPF object %s: rejected by the kernel (run with -v for the verifier log)", object)
+	}
+	return fmt.Errorf("load BPF object %s: %v (run with -v for details)", object, err)
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what building and testing bpfutils needs on Debian 12 (bookworm) or newer Debian/Ubuntu.
+# Idempotent: re-running it only checks.
+set -euo pipefail
+
+need_root() { [ "$(id -u)" = 0 ] || { echo "setup.sh: must run as root (apt-get)" >&2; exit 1; }; }
+
+. /etc/os-release
+codename=${VERSION_CODENAME:-}
+
+pkgs_common=(clang llvm libelf-dev zlib1g-dev libzstd-dev make pkg-config busybox-static cpio qemu-system-x86 iproute2 file)
+
+if [ "${ID}" = debian ] && [ "$codename" = bookworm ]; then
+	need_root
+	# libbpf in bookworm is 1.1; backports carries 1.4 with libbpf.a, bpftool and 6.12 UAPI headers.
+	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		src=/etc/apt/sources.list.d/debian.sources
+		if [ -f "$src" ]; then
+			uri=$(awk '/^URIs:/{print $2; exit}' "$src")
+			comps=$(awk '/^Components:/{sub(/^Components: */,""); print; exit}' "$src")
+			cat >/etc/apt/sources.list.d/bpfutils-backports.sources <<SRC
+Types: deb
+URIs: ${uri:-http://deb.debian.org/debian}
+Suites: bookworm-backports
+Components: ${comps:-main}
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+		else
+			line=$(grep -m1 -E '^deb .* bookworm ' /etc/apt/sources.list)
+			echo "${line/ bookworm / bookworm-backports }" >/etc/apt/sources.list.d/bpfutils-backports.list
+		fi
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		libbpf-dev/bookworm-backports bpftool/bookworm-backports linux-libc-dev/bookworm-backports \
+		"${pkgs_common[@]}" >/dev/null
+else
+	need_root
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libbpf-dev linux-libc-dev "${pkgs_common[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftool >/dev/null 2>&1 ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-tools-common linux-tools-generic >/dev/null || true
+fi
+
+command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH=$PATH:/usr/local/go/bin; } || true
+command -v go >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+
+# Mounts the tools and tests rely on.
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
+
+echo "setup: libbpf $(pkg-config --modversion libbpf 2>/dev/null || echo '?'), clang $(clang --version | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1)"

@@ -1,0 +1,240 @@
+// Package tests runs the built bpfutils binary the way a user does, through a symlink named
+// after the tool, while the test makes a real workload, and checks what the tool saw.
+// The binary comes from BPFUTILS_BIN or ../bpfutils (make builds it).
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func binary(t *testing.T) string {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("integration tests need root")
+	}
+	bin := os.Getenv("BPFUTILS_BIN")
+	if bin == "" {
+		bin, _ = filepath.Abs("../bpfutils")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("bpfutils binary not found at %s (run make, or set BPFUTILS_BIN)", bin)
+	}
+	return bin
+}
+
+// toolPath returns a symlink named tool pointing at the binary, as `bpfutils --install -s` makes.
+func toolPath(t *testing.T, tool string) string {
+	t.Helper()
+	link := filepath.Join(t.TempDir(), tool)
+	if err := os.Symlink(binary(t), link); err != nil {
+		t.Fatal(err)
+	}
+	return link
+}
+
+// proc is a running tool.
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+	lines  chan string
+	done   chan struct{}
+	err    error
+}
+
+// start runs the tool and waits until it printed its first line (its header, printed once it is
+// attached), so that the workload that follows is seen.
+func start(t *testing.T, tool string, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, lines: make(chan string, 1<<16), done: make(chan struct{})}
+	p.cmd = exec.Command(toolPath(t, tool), args...)
+	p.cmd.Stderr = &lockedWriter{mu: &p.mu, buf: &p.stderr}
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.stdout.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			select {
+			case p.lines <- sc.Text():
+			default:
+			}
+		}
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	select {
+	case <-p.lines:
+	case <-p.done:
+		t.Fatalf("%s %v exited before printing anything: %v\nstderr: %s", tool, args, p.err, p.Stderr())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s %v printed nothing in 20s\nstderr: %s", tool, args, p.Stderr())
+	}
+	return p
+}
+
+type lockedWriter struct {
+	mu  *sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (w *lockedWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(b)
+}
+
+func (p *proc) Stdout() string { p.mu.Lock(); defer p.mu.Unlock(); return p.stdout.String() }
+func (p *proc) Stderr() string { p.mu.Lock(); defer p.mu.Unlock(); return p.stderr.String() }
+
+// stop sends SIGINT (as Ctrl-C does) and returns stdout once the tool exited by itself.
+func (p *proc) stop() string {
+	p.t.Helper()
+	p.cmd.Process.Signal(syscall.SIGINT)
+	return p.wait(10 * time.Second)
+}
+
+// wait waits for the tool to exit on its own (duration or count reached) and checks it exited 0.
+func (p *proc) wait(limit time.Duration) string {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(limit):
+		p.cmd.Process.Kill()
+		<-p.done
+		p.t.Fatalf("tool did not exit within %s\nstdout:\n%s\nstderr:\n%s", limit, p.Stdout(), p.Stderr())
+	}
+	if p.err != nil {
+		p.t.Fatalf("tool failed: %v\nstdout:\n%s\nstderr:\n%s", p.err, p.Stdout(), p.Stderr())
+	}
+	return p.Stdout()
+}
+
+// waitFor waits until stdout contains want.
+func (p *proc) waitFor(want string, limit time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if strings.Contains(p.Stdout(), want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.t.Fatalf("stdout never contained %q\nstdout:\n%s\nstderr:\n%s", want, p.Stdout(), p.Stderr())
+}
+
+// runTool runs a tool to completion and returns its stdout, stderr and exit code.
+func runTool(t *testing.T, tool string, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, toolPath(t, tool), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// badInput checks that a tool rejects args with a one-line error naming the problem, a
+// non-zero exit, and no BPF program of its own left in the kernel.
+func badInput(t *testing.T, tool string, wantErr string, args ...string) {
+	t.Helper()
+	before := bpfProgIDs(t)
+	stdout, stderr, code := runTool(t, tool, args...)
+	if code == 0 {
+		t.Errorf("%s %v: exit 0, want non-zero", tool, args)
+	}
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.Contains(stderr, wantErr) {
+		t.Errorf("%s %v: stderr %q, want one line containing %q", tool, args, stderr, wantErr)
+	}
+	if strings.TrimSpace(stdout) != "" {
+		t.Errorf("%s %v: unexpected stdout %q", tool, args, stdout)
+	}
+	for id := range bpfProgIDs(t) {
+		if !before[id] {
+			t.Errorf("%s %v left BPF program %d loaded", tool, args, id)
+		}
+	}
+}
+
+// bpfProgIDs lists the ids of BPF programs loaded in the kernel.
+func bpfProgIDs(t *testing.T) map[uint32]bool {
+	t.Helper()
+	ids := map[uint32]bool{}
+	var id uint32
+	for {
+		next, err := nextProgID(id)
+		if err != nil {
+			break
+		}
+		ids[next] = true
+		id = next
+	}
+	return ids
+}
+
+// workloadName makes a unique comm for a workload program (at most 15 bytes, the kernel's limit).
+func workloadName(prefix string) string {
+	return fmt.Sprintf("%s%d", prefix, os.Getpid()%100000)[:min(15, len(prefix)+5)]
+}
+
+// copyExecutable copies a system program under a new name, so its comm is unique.
+func copyExecutable(t *testing.T, src, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func fields(line string) []string { return strings.Fields(line) }
+
+// linesWith returns the lines of out that contain s.
+func linesWith(out, s string) []string {
+	var r []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, s) {
+			r = append(r, l)
+		}
+	}
+	return r
+}
