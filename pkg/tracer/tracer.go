@@ -14,6 +14,7 @@ import (
 	bpf "github.com/aquasecurity/libbpfgo"
 
 	"github.com/bpfutils/bpfutils/pkg/bpfobj"
+	"github.com/bpfutils/bpfutils/pkg/filter"
 )
 
 // Verbose turns on libbpf's debug log and reports the chosen hooks on stderr.
@@ -267,9 +268,9 @@ func (t *Tracer) attach(h Hook) error {
 }
 
 func (t *Tracer) setCgroup(path string) error {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	fd, err := filter.Cgroup(path)
 	if err != nil {
-		return fmt.Errorf("cgroup %s: %w", path, err)
+		return err
 	}
 	defer syscall.Close(fd)
 	m, err := t.Module.GetMap("cgroup_map")
