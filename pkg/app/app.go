@@ -82,7 +82,11 @@ func Run(t Tool, args []string, stdout, stderr io.Writer) int {
 			return t.Action(c)
 		},
 	}
-	err := a.Run(append([]string{t.Name}, Reorder(args, flags)...))
+	// Signals are caught from the start: a Ctrl-C that lands between "attached" and "reading"
+	// must still detach and print the summary, never kill the tool outright.
+	ctx, stop := Signals(context.Background())
+	defer stop()
+	err := a.RunContext(ctx, append([]string{t.Name}, Reorder(args, flags)...))
 	if err == nil {
 		return 0
 	}

@@ -60,11 +60,10 @@ func Duration(c *cli.Context) (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 }
 
-// Report calls print every interval until count reports were made or a signal arrived; on a
-// signal it prints once more, so the summary of the last partial interval is not lost.
+// Report calls print every interval until count reports were made or ctx ended (the tool's
+// context ends on SIGINT/SIGTERM); then it prints once more, so the summary of the last partial
+// interval is not lost.
 func Report(ctx context.Context, interval time.Duration, count int, print func() error) error {
-	ctx, stop := Signals(ctx)
-	defer stop()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for n := 0; count < 0 || n < count; n++ {

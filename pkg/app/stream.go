@@ -15,16 +15,14 @@ type StreamOptions struct {
 	LostFormat string
 }
 
-// Stream reads t's events and hands each record to handle until a signal arrives or the
-// duration passes. Output is flushed after every batch.
+// Stream reads t's events and hands each record to handle until ctx ends (the tool's context
+// ends on SIGINT/SIGTERM) or the duration passes. Output is flushed after every batch.
 func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle func([]byte)) error {
 	ev, err := t.Events()
 	if err != nil {
 		return err
 	}
 	defer ev.Close()
-	ctx, stop := Signals(ctx)
-	defer stop()
 	if opts.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
