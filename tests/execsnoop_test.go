@@ -72,3 +72,26 @@ func TestExecsnoopBadInput(t *testing.T) {
 	badInput(t, "execsnoop", "flag provided but not defined", "--bogus")
 	badInput(t, "execsnoop", "cgroup", "-c", "/nonexistent/cgroup")
 }
+
+// TestExecsnoopPerfBuffer covers the transport of kernels without BPF ring buffers.
+func TestExecsnoopPerfBuffer(t *testing.T) {
+	t.Setenv("BPFUTILS_PERFBUF", "1")
+	name := workloadName("bpfu-perf")
+	prog := copyExecutable(t, "/bin/true", name)
+	p := start(t, "execsnoop")
+	var pids []int
+	for i := 0; i < 10; i++ {
+		cmd := exec.Command(prog, "perfbuf")
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		pids = append(pids, cmd.Process.Pid)
+	}
+	p.waitFor(fmt.Sprintf(" %d ", pids[9]), 5e9)
+	out := p.stop()
+	for _, pid := range pids {
+		if len(linesWith(out, fmt.Sprintf("%-16s %-6d", name, pid))) != 1 {
+			t.Errorf("exec of pid %d missing\n%s", pid, out)
+		}
+	}
+}

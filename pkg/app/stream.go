@@ -22,7 +22,6 @@ func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle fu
 	if err != nil {
 		return err
 	}
-	defer ev.Close()
 	if opts.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
@@ -49,11 +48,15 @@ func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle fu
 			lastLostCheck = time.Now()
 		}
 	}
-	// Records already in the buffer when the signal came are still the user's.
-	for {
-		n, err := ev.Poll(0, handle)
-		if err != nil || n == 0 {
+	// Records already in the buffer when the signal came are still the user's (the perf-buffer
+	// fallback hands them over from a goroutine: give it a moment).
+	for quiet := 0; quiet < 2; {
+		n, err := ev.Poll(10*time.Millisecond, handle)
+		if err != nil {
 			break
+		}
+		if n == 0 {
+			quiet++
 		}
 	}
 	ev.ReportLost(lostFormat)

@@ -15,7 +15,11 @@ import (
 func ptr[T any](v *T) unsafe.Pointer { return unsafe.Pointer(v) }
 
 // ringbufSupported is probed once: kernels before 5.8 have no BPF ring buffer.
+// BPFUTILS_PERFBUF=1 takes the perf-buffer path on any kernel, so that tests cover it.
 var ringbufSupported = sync1(func() bool {
+	if os.Getenv("BPFUTILS_PERFBUF") == "1" {
+		return false
+	}
 	ok, err := bpf.BPFMapTypeIsSupported(bpf.MapTypeRingbuf)
 	return err == nil && ok
 })
@@ -39,10 +43,13 @@ func (t *Tracer) configureEvents(size uint32) error {
 	}
 	if !ringbufSupported() {
 		t.perfbuf = true
-		if err := m.SetType(bpf.MapTypePerfEventArray); err != nil {
-			return fmt.Errorf("switch events to a perf buffer: %w", err)
+		// A perf event array holds one 4-byte perf fd per CPU; libbpf sizes it to the CPUs.
+		for _, err := range []error{m.SetType(bpf.MapTypePerfEventArray), m.SetKeySize(4), m.SetValueSize(4), m.SetMaxEntries(0)} {
+			if err != nil {
+				return fmt.Errorf("switch events to a perf buffer: %w", err)
+			}
 		}
-		return m.SetMaxEntries(0)
+		return nil
 	}
 	if size != 0 {
 		return m.SetMaxEntries(size)
@@ -62,9 +69,20 @@ type Events struct {
 	reported uint64
 }
 
-// Events opens the reader for the object's "events" map.
+// Events returns the reader of the object's "events" map. It was opened before the programs
+// were attached: a perf buffer drops what is sent before it exists.
 func (t *Tracer) Events() (*Events, error) {
-	m := t.Map("events")
+	if t.events == nil {
+		return nil, fmt.Errorf("BPF object has no events map")
+	}
+	return t.events, nil
+}
+
+func (t *Tracer) openEvents() (*Events, error) {
+	m, err := t.Module.GetMap("events")
+	if err != nil {
+		return nil, nil
+	}
 	e := &Events{}
 	if lm, err := t.Module.GetMap("events_lost"); err == nil {
 		e.lostMap = lm
@@ -94,21 +112,34 @@ func (e *Events) Poll(timeout time.Duration, fn func([]byte)) (int, error) {
 	if e.ring != nil {
 		return e.ring.poll(timeout, fn)
 	}
-	n := 0
+	n := e.drainPerf(fn)
+	if n > 0 || timeout <= 0 {
+		return n, nil
+	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	for {
+	select {
+	case rec := <-e.perfData:
+		fn(rec)
+		n++
+	case lost := <-e.perfLost:
+		e.lost += lost
+	case <-timer.C:
+	}
+	return n + e.drainPerf(fn), nil
+}
+
+// drainPerf hands over what the perf-buffer goroutine has queued, without waiting.
+func (e *Events) drainPerf(fn func([]byte)) int {
+	for n := 0; ; {
 		select {
 		case rec := <-e.perfData:
 			fn(rec)
 			n++
 		case lost := <-e.perfLost:
 			e.lost += lost
-		case <-timer.C:
-			return n, nil
-		}
-		if n > 0 && len(e.perfData) == 0 {
-			return n, nil
+		default:
+			return n
 		}
 	}
 }

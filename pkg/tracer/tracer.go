@@ -44,6 +44,7 @@ type Tracer struct {
 	chosen  map[string]Hook
 	links   []*bpf.BPFLink
 	perfbuf bool
+	events  *Events
 }
 
 var (
@@ -116,6 +117,10 @@ func open(spec Spec, failed map[Hook]string) (*Tracer, *Hook, error) {
 			mod.Close()
 			return nil, nil, err
 		}
+	}
+	if t.events, err = t.openEvents(); err != nil {
+		mod.Close()
+		return nil, nil, err
 	}
 	for _, p := range spec.Probes {
 		h, ok := chosen[p.What]
@@ -319,6 +324,10 @@ func (t *Tracer) Close() {
 		l.Destroy()
 	}
 	t.links = nil
+	if t.events != nil {
+		t.events.Close()
+		t.events = nil
+	}
 	t.Module.Close()
 }
 
