@@ -1,0 +1,89 @@
+package app
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+var testFlags = []cli.Flag{
+	&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}},
+	&cli.BoolFlag{Name: "milliseconds", Aliases: []string{"m"}},
+	&cli.StringFlag{Name: "disk", Aliases: []string{"d"}},
+}
+
+func TestReorder(t *testing.T) {
+	cases := []struct{ in, want []string }{
+		{[]string{"1", "5", "-T"}, []string{"-T", "--", "1", "5"}},
+		{[]string{"-d", "vda", "1"}, []string{"-d", "vda", "--", "1"}},
+		{[]string{"1", "-d", "vda", "2", "-m"}, []string{"-d", "vda", "-m", "--", "1", "2"}},
+		{[]string{"-Tmd", "vda", "3"}, []string{"-Tmd", "vda", "--", "3"}},
+		{[]string{"--disk=vda", "3"}, []string{"--disk=vda", "--", "3"}},
+		{[]string{"-T", "--", "-5"}, []string{"-T", "--", "-5"}},
+		{[]string{"-1"}, []string{"--", "-1"}},
+		{nil, nil},
+	}
+	for _, c := range cases {
+		if got := Reorder(c.in, testFlags); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Reorder(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func FuzzReorder(f *testing.F) {
+	f.Add("1 5 -T -d vda --disk=x -- -3")
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Fields(line)
+		out := Reorder(args, testFlags)
+		// Nothing is lost or invented: the same words, plus at most one "--".
+		count := func(words []string) map[string]int {
+			m := map[string]int{}
+			for _, w := range words {
+				if w != "--" {
+					m[w]++
+				}
+			}
+			return m
+		}
+		if !reflect.DeepEqual(count(args), count(out)) {
+			t.Fatalf("Reorder(%q) = %q changes the words", args, out)
+		}
+	})
+}
+
+func TestRunErrors(t *testing.T) {
+	tool := Tool{
+		Name:      "demo",
+		ArgsUsage: "[interval] [count]",
+		Flags:     testFlags,
+		Action: func(c *cli.Context) error {
+			_, _, err := Interval(c, 0)
+			return err
+		},
+	}
+	cases := []struct {
+		args    []string
+		code    int
+		wantErr string
+	}{
+		{[]string{"1", "2"}, 0, ""},
+		{[]string{"0"}, ExitUsage, `demo: invalid interval "0"`},
+		{[]string{"1", "x"}, ExitUsage, `demo: invalid count "x"`},
+		{[]string{"1", "2", "3"}, ExitUsage, "demo: unrecognized positional argument: 3"},
+		{[]string{"--nope"}, ExitUsage, "demo: flag provided but not defined: -nope"},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		code := Run(tool, c.args, &out, &errb)
+		if code != c.code || !strings.HasPrefix(errb.String(), c.wantErr) || strings.Count(errb.String(), "\n") > 1 {
+			t.Errorf("Run(%q) = %d, stderr %q; want %d, %q", c.args, code, errb.String(), c.code, c.wantErr)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := Run(tool, []string{"-V"}, &out, &errb); code != 0 || out.String() != "demo "+Version+"\n" {
+		t.Errorf("-V: %d %q", code, out.String())
+	}
+}
