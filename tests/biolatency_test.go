@@ -97,7 +97,7 @@ func TestBiolatencyCgroup(t *testing.T) {
 	}
 	t.Cleanup(func() { os.Remove(cg) })
 	dd := copyExecutable(t, "/bin/dd", workloadName("bpfu-blcg"))
-	p := start(t, "biolatency", "-Q", "-c", cg, "-d", scratchDisk(t), "2", "1")
+	p := start(t, "biolatency", "-Q", "-e", "-c", cg, "-d", scratchDisk(t), "2", "1")
 	// The shell moves itself into the cgroup, then becomes dd.
 	target := filepath.Join(scratchDir(t), fmt.Sprintf("bpfu-blcg-%d", os.Getpid()))
 	defer os.Remove(target)
@@ -115,6 +115,13 @@ func TestBiolatencyCgroup(t *testing.T) {
 	// dd's writes plus the odd metadata read ext4 makes on its behalf; nobody else's I/O.
 	if total < biolatencyWrites || total > biolatencyWrites+20 {
 		t.Errorf("cgroup histograms count %d requests, want %d (+ a few)\n%s", total, biolatencyWrites, out)
+	}
+	// -e sums the same latencies the histogram counts.
+	ext := regexp.MustCompile(`\navg = (\d+) usecs, total: (\d+) usecs, count: (\d+)\n\n`).FindStringSubmatch(out)
+	if ext == nil || ext[3] != fmt.Sprint(total) {
+		t.Errorf("want the -e line with count: %d\n%s", total, out)
+	} else if avg, sum := atoi(t, ext[1]), atoi(t, ext[2]); avg != sum/int(total) || avg == 0 {
+		t.Errorf("-e line %q: avg is not total/count", strings.TrimSpace(ext[0]))
 	}
 }
 
