@@ -11,11 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func binary(t *testing.T) string {
@@ -213,7 +216,8 @@ func bpfProgIDs(t *testing.T) map[uint32]bool {
 
 // workloadName makes a unique comm for a workload program (at most 15 bytes, the kernel's limit).
 func workloadName(prefix string) string {
-	return fmt.Sprintf("%s%d", prefix, os.Getpid()%100000)[:min(15, len(prefix)+5)]
+	name := fmt.Sprintf("%s%d", prefix, os.Getpid()%100000)
+	return name[:min(15, len(name))]
 }
 
 // copyExecutable copies a system program under a new name, so its comm is unique.
@@ -228,6 +232,47 @@ func copyExecutable(t *testing.T, src, name string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// scratchDisk names the whole disk behind scratchDir as /proc/partitions and the tools' -d spell
+// it: "vda" for a file system on vda or on vda1, the underlying disk for a device-mapper volume.
+// It falls back to vda, the test machines' disk.
+func scratchDisk(t *testing.T) string {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(scratchDir(t), &st); err != nil {
+		t.Fatal(err)
+	}
+	sys, err := filepath.EvalSymlinks(fmt.Sprintf("/sys/dev/block/%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev)))
+	if err != nil {
+		return "vda" // not a block device (tmpfs, overlay…)
+	}
+	for range 4 {
+		if _, err := os.Stat(filepath.Join(sys, "partition")); err == nil {
+			sys = filepath.Dir(sys)
+		}
+		slaves, _ := os.ReadDir(filepath.Join(sys, "slaves"))
+		if len(slaves) == 0 {
+			return filepath.Base(sys)
+		}
+		if sys, err = filepath.EvalSymlinks(filepath.Join(sys, "slaves", slaves[0].Name())); err != nil {
+			break
+		}
+	}
+	return "vda"
+}
+
+// directWrite writes count blocks of bs (a dd size such as "4k") with O_DIRECT to a new file
+// under scratchDir, through the program dd (a uniquely named copy of /bin/dd), so each block
+// is one request of bs bytes issued by that comm.
+func directWrite(t *testing.T, dd, bs string, count int) {
+	t.Helper()
+	target := filepath.Join(scratchDir(t), fmt.Sprintf("%s-%d-%d", filepath.Base(dd), os.Getpid(), time.Now().UnixNano()))
+	defer os.Remove(target)
+	cmd := exec.Command(dd, "if=/dev/zero", "of="+target, "bs="+bs, fmt.Sprint("count=", count), "oflag=direct")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("dd: %v\n%s", err, out)
+	}
 }
 
 func fields(line string) []string { return strings.Fields(line) }
@@ -255,4 +300,64 @@ func ownProgram(tool, name string) bool {
 		}
 	}
 	return false
+}
+
+// scratchDir is where block-IO workloads write: a disk-backed directory, since /tmp is tmpfs.
+func scratchDir(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("BPFUTILS_SCRATCH"); d != "" {
+		return d
+	}
+	return "/var/tmp"
+}
+
+// log2Hist is one log2 histogram a tool printed (pkg/hist's layout, libbpf-tools' print_log2_hist),
+// with the line right before it, which names what it counts ("disk = vda\t", "Process Name = dd",
+// "pid = 42 dd"; empty for a tool's single histogram).
+type log2Hist struct {
+	Caption string
+	Label   string
+	Rows    map[uint64]uint64 // bucket low bound -> count
+	Total   uint64
+}
+
+var (
+	log2Header = regexp.MustCompile(`^ {5}(\S+) {2,}: count    distribution$`)
+	log2Row    = regexp.MustCompile(`^ *(\d+) -> (\d+) *: (\d+) *\|([* ]{40})\|$`)
+)
+
+// log2Hists parses every histogram in out and checks each line's layout as it goes.
+func log2Hists(t *testing.T, out string) []log2Hist {
+	t.Helper()
+	var hs []log2Hist
+	var cur *log2Hist
+	prev := ""
+	for _, l := range strings.Split(out, "\n") {
+		caption := prev
+		prev = l
+		if m := log2Header.FindStringSubmatch(l); m != nil {
+			if want := fmt.Sprintf("%5s%-19s : count    distribution", "", m[1]); l != want {
+				t.Errorf("histogram header %q, want %q", l, want)
+			}
+			hs = append(hs, log2Hist{Caption: caption, Label: m[1], Rows: map[uint64]uint64{}})
+			cur = &hs[len(hs)-1]
+			continue
+		}
+		if cur != nil {
+			if m := log2Row.FindStringSubmatch(l); m != nil {
+				var low, high, n uint64
+				fmt.Sscan(m[1], &low)
+				fmt.Sscan(m[2], &high)
+				fmt.Sscan(m[3], &n)
+				if want := fmt.Sprintf("%10d -> %-10d : %-8d |%s|", low, high, n, m[4]); l != want {
+					t.Errorf("histogram row %q, want %q", l, want)
+				}
+				cur.Rows[low] += n
+				cur.Total += n
+				continue
+			}
+		}
+		cur = nil
+	}
+	return hs
 }

@@ -3,10 +3,16 @@ package tools
 
 import (
 	"github.com/bpfutils/bpfutils/pkg/app"
+	"github.com/bpfutils/bpfutils/tools/biolatency"
+	"github.com/bpfutils/bpfutils/tools/biopattern"
+	"github.com/bpfutils/bpfutils/tools/bitesize"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
 )
 
 // All is the registry; adding a tool adds one line here.
 var All = []app.Tool{
 	execsnoop.Tool,
+	biolatency.Tool,
+	bitesize.Tool,
+	biopattern.Tool,
 }

@@ -90,3 +90,24 @@ func (t *Table) Lookup(name string) (uint32, error) {
 	}
 	return 0, fmt.Errorf("unknown disk %q (not in /proc/partitions)", name)
 }
+
+// Unknown is what the tools print for a device /proc/partitions does not list.
+const Unknown = "Unknown"
+
+// Label returns the name to print for dev: its disk name, or Unknown.
+func (t *Table) Label(dev uint32) string {
+	if name, ok := t.byDev[dev]; ok {
+		return name
+	}
+	return Unknown
+}
+
+// Filter resolves the -d DISK option of the block tools: on is false when name is empty
+// (trace every disk), else dev is the disk's device number.
+func (t *Table) Filter(name string) (dev uint32, on bool, err error) {
+	if name == "" {
+		return 0, false, nil
+	}
+	dev, err = t.Lookup(name)
+	return dev, err == nil, err
+}

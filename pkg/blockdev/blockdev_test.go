@@ -159,3 +159,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLabelAndFilter(t *testing.T) {
+	tab := loadFixture(t)
+	if got := tab.Label(MkDev(8, 1)); got != "sda1" {
+		t.Errorf("Label(8:1) = %q", got)
+	}
+	if got := tab.Label(MkDev(8, 9)); got != Unknown {
+		t.Errorf("Label(8:9) = %q, want %q", got, Unknown)
+	}
+	if dev, on, err := tab.Filter(""); dev != 0 || on || err != nil {
+		t.Errorf("Filter(\"\") = %#x, %v, %v; want no filter", dev, on, err)
+	}
+	if dev, on, err := tab.Filter("/dev/sda"); dev != MkDev(8, 0) || !on || err != nil {
+		t.Errorf("Filter(/dev/sda) = %#x, %v, %v", dev, on, err)
+	}
+	if _, on, err := tab.Filter("sdz"); on || err == nil {
+		t.Errorf("Filter(sdz) = %v, %v; want an error", on, err)
+	}
+}

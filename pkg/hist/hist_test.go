@@ -124,3 +124,47 @@ func FuzzSlot(f *testing.F) {
 		}
 	})
 }
+
+func TestReportStart(t *testing.T) {
+	var b strings.Builder
+	ReportStart(&b, "")
+	check(t, b.String(), "\n")
+	b.Reset()
+	ReportStart(&b, "9:05:01")
+	check(t, b.String(), "\n9:05:01 \n")
+}
+
+// A biolatency -D report: keys come back from the map in hash order and print sorted, each
+// histogram after its caption.
+func TestPrintKeyed(t *testing.T) {
+	type disk struct {
+		name  string
+		flags uint32
+	}
+	hs := []Keyed[disk, uint32]{
+		{disk{"vdb", 1}, []uint32{0, 0, 3, 1}},
+		{disk{"vda", 1}, []uint32{0, 0, 0, 0, 0, 0, 2, 7, 1}},
+		{disk{"vda", 0}, []uint32{0, 0, 0, 0}}, // an emptied key prints its caption only
+	}
+	byName := func(a, b disk) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return int(a.flags) - int(b.flags)
+	}
+	var b strings.Builder
+	ReportStart(&b, "12:00:00")
+	PrintKeyed(&b, hs, "usecs", byName, func(k disk) string { return "\ndisk = " + k.name + "\t\n" })
+	check(t, b.String(), golden(t, "keyed_disks.txt"))
+
+	b.Reset()
+	PrintKeyed(&b, []Keyed[string, uint64]{{"b", []uint64{1}}, {"a", []uint64{2}}}, "Kbytes", nil,
+		func(comm string) string { return "\nProcess Name = " + comm + "\n" })
+	check(t, b.String(), ""+
+		"\nProcess Name = b\n"+
+		"     Kbytes              : count    distribution\n"+
+		"         0 -> 1          : 1        |****************************************|\n"+
+		"\nProcess Name = a\n"+
+		"     Kbytes              : count    distribution\n"+
+		"         0 -> 1          : 2        |****************************************|\n")
+}

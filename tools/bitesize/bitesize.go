@@ -1,0 +1,101 @@
+// Package bitesize summarizes the sizes of issued block requests, per command name.
+package bitesize
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/bpfutils/bpfutils/pkg/app"
+	"github.com/bpfutils/bpfutils/pkg/blockdev"
+	"github.com/bpfutils/bpfutils/pkg/bpfmap"
+	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/hist"
+	"github.com/bpfutils/bpfutils/pkg/tracer"
+)
+
+// key mirrors struct bitesize_key in bpf/bitesize.h.
+type key struct {
+	Comm [16]byte
+}
+
+// slots mirrors struct bitesize_hist.
+type slots struct {
+	Slots [20]uint32
+}
+
+var Tool = app.Tool{
+	Name:      "bitesize",
+	Usage:     "Summarize block device I/O size as a histogram.",
+	ArgsUsage: "[interval] [count]",
+	Object:    "bitesize",
+	Layouts:   map[string]any{"bitesize_key": key{}, "bitesize_hist": slots{}},
+	Examples: `
+    bitesize              # summarize block I/O latency as a histogram
+    bitesize 1 10         # print 1 second summaries, 10 times
+    bitesize -T 1         # 1s summaries with timestamps
+    bitesize -c fio       # trace fio only`,
+	Flags: []cli.Flag{
+		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "Include timestamp on output"},
+		&cli.StringFlag{Name: "comm", Aliases: []string{"c"}, Usage: "Trace this `COMM` only"},
+		&cli.StringFlag{Name: "disk", Aliases: []string{"d"}, Usage: "Trace this `DISK` only"},
+	},
+	Action: run,
+}
+
+func run(c *cli.Context) error {
+	interval, count, err := app.Interval(c, 0)
+	if err != nil {
+		return err
+	}
+	disks, err := blockdev.Load()
+	if err != nil {
+		return err
+	}
+	dev, filterDev, err := disks.Filter(c.String("disk"))
+	if err != nil {
+		return app.UsageError{Err: err}
+	}
+
+	t, err := app.Start(tracer.Spec{
+		Object: "bitesize",
+		Rodata: map[string]any{
+			"targ_comm": filter.Comm(c.String("comm")), "filter_dev": filterDev, "targ_dev": dev,
+		},
+		Probes: []tracer.Probe{{What: "block_rq_issue", Hooks: []tracer.Hook{
+			{Prog: "bitesize_issue_btf", Kind: tracer.TPBTF, Target: "block:block_rq_issue"},
+			{Prog: "bitesize_issue_raw", Kind: tracer.RawTP, Target: "block:block_rq_issue"},
+		}}},
+	})
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+
+	hists := t.Map("hists")
+	w := app.Output
+	fmt.Fprintln(w, "Tracing block device I/O... Hit Ctrl-C to end.")
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return app.Report(c.Context, interval, count, func() error {
+		stamp := ""
+		if c.Bool("timestamp") {
+			stamp = app.Timestamp()
+		}
+		hist.ReportStart(w, stamp)
+		entries, err := bpfmap.Entries[key, slots](hists, true)
+		if err != nil {
+			return err
+		}
+		hs := make([]hist.Keyed[string, uint32], len(entries))
+		for i := range entries {
+			hs[i] = hist.Keyed[string, uint32]{Key: filter.CommString(entries[i].Key.Comm[:]), Slots: entries[i].Value.Slots[:]}
+		}
+		hist.PrintKeyed(w, hs, "Kbytes", strings.Compare, func(comm string) string {
+			return "\nProcess Name = " + comm + "\n"
+		})
+		return w.Flush()
+	})
+}
