@@ -3,10 +3,18 @@ package tools
 
 import (
 	"github.com/bpfutils/bpfutils/pkg/app"
+	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/runqlat"
+	"github.com/bpfutils/bpfutils/tools/runqlen"
+	"github.com/bpfutils/bpfutils/tools/runqslower"
 )
 
 // All is the registry; adding a tool adds one line here.
 var All = []app.Tool{
 	execsnoop.Tool,
+	runqlat.Tool,
+	runqlen.Tool,
+	runqslower.Tool,
+	cpudist.Tool,
 }

@@ -1,0 +1,68 @@
+package tests
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every switch-out of a storm thread, voluntary or not, is followed by a run-queue wait: the
+// histogram of the storm's pid counts at least as many waits as /proc counts switches, less one
+// per thread for the last switch-out whose switch-in falls after the report.
+func TestRunqlat(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-rqlat", "storm", "4", "2000", "500", "1500")
+	p := start(t, "runqlat", "-p", strconv.Itoa(l.pid))
+	vol0, invol0 := l.switches()
+	l.work()
+	vol1, invol1 := l.switches()
+	out := p.stop()
+	switches := vol1 - vol0 + invol1 - invol0
+	secs := parseHists(t, out)
+	if len(secs) != 1 || secs[0].caption != "Tracing run queue latency... Hit Ctrl-C to end." {
+		t.Fatalf("want one histogram without caption, got %d\n%s", len(secs), out)
+	}
+	if secs[0].rows[0].low != 0 || !strings.Contains(out, "     usecs               : count    distribution\n") {
+		t.Errorf("bad usecs histogram\n%s", out)
+	}
+	total := secs[0].total()
+	slack := uint64(len(l.tids()))
+	t.Logf("%d waits counted, %d context switches of %d threads in /proc", total, switches, slack)
+	if switches < 1000 {
+		t.Fatalf("the storm made only %d context switches", switches)
+	}
+	if total+slack < uint64(switches) {
+		t.Errorf("histogram counts %d waits, /proc %d switches\n%s", total, switches, out)
+	}
+}
+
+func TestRunqlatPerProcess(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-rqlat", "storm", "4", "2000", "500", "1500")
+	p := start(t, "runqlat", "-P", "-m", "-T", "-p", strconv.Itoa(l.pid), "2", "1")
+	l.work()
+	out := p.wait(15 * time.Second)
+	secs := parseHists(t, out)
+	s := section(t, secs, fmt.Sprintf("pid = %d %s", l.pid, l.comm), out)
+	if len(secs) != 1 || s.total() < 1000 {
+		t.Errorf("want one histogram of at least 1000 waits for the storm\n%s", out)
+	}
+	if !strings.Contains(out, "     msecs               : count    distribution\n") {
+		t.Errorf("want a msecs histogram\n%s", out)
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) < 4 || lines[1] != "" || len(lines[2]) != 8 || lines[2][2] != ':' || lines[3] != "" {
+		t.Errorf("want a blank line, the time, and the caption's blank line after the banner\n%s", out)
+	}
+}
+
+func TestRunqlatBadInput(t *testing.T) {
+	badInput(t, "runqlat", "invalid PID", "-p", "abc")
+	badInput(t, "runqlat", "invalid PID", "-p", "0")
+	badInput(t, "runqlat", "invalid interval", "0")
+	badInput(t, "runqlat", "invalid count", "1", "x")
+	badInput(t, "runqlat", "unrecognized positional argument", "1", "2", "3")
+	badInput(t, "runqlat", "can't be used together", "-P", "--pidnss")
+	badInput(t, "runqlat", "flag provided but not defined", "--bogus")
+	badInput(t, "runqlat", "cgroup", "-c", "/nonexistent/cgroup")
+}
