@@ -39,7 +39,7 @@ func TestRunqlat(t *testing.T) {
 
 func TestRunqlatPerProcess(t *testing.T) {
 	l := startSchedLoad(t, "bpfu-rqlat", "storm", "4", "2000", "500", "1500")
-	p := start(t, "runqlat", "-P", "-m", "-T", "-p", strconv.Itoa(l.pid), "2", "1")
+	p := startRawTP(t, "runqlat", "-P", "-m", "-T", "-p", strconv.Itoa(l.pid), "2", "1")
 	l.work()
 	out := p.wait(15 * time.Second)
 	secs := parseHists(t, out)
@@ -65,4 +65,15 @@ func TestRunqlatBadInput(t *testing.T) {
 	badInput(t, "runqlat", "can't be used together", "-P", "--pidnss")
 	badInput(t, "runqlat", "flag provided but not defined", "--bogus")
 	badInput(t, "runqlat", "cgroup", "-c", "/nonexistent/cgroup")
+}
+
+func TestRunqlatCgroup(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-rqlat", "storm", "4", "3000", "200", "1000")
+	cg := l.cgroupOf()
+	p := start(t, "runqlat", "-c", cg, "-P", "2", "1")
+	l.work()
+	out := p.wait(15 * time.Second)
+	if s := section(t, parseHists(t, out), fmt.Sprintf("pid = %d %s", l.pid, l.comm), out); s.total() < 50 {
+		t.Errorf("want at least 50 waits of the workload in its cgroup\n%s", out)
+	}
 }

@@ -16,6 +16,7 @@ func TestRunqlen(t *testing.T) {
 	sum := start(t, "runqlen", "-T", "1", "1")
 	occ := start(t, "runqlen", "-O", "1", "1")
 	occCPU := start(t, "runqlen", "-OC", "1", "1")
+	host := start(t, "runqlen", "-H", "-O", "1", "1")
 	l.work()
 
 	out := hists.wait(15 * time.Second)
@@ -49,13 +50,8 @@ func TestRunqlen(t *testing.T) {
 	}
 
 	out = occ.wait(15 * time.Second)
-	m := regexp.MustCompile(`(?m)^runqocc: (\d+\.\d\d)%$`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no occupancy line\n%s", out)
-	}
-	if pct, _ := strconv.ParseFloat(m[1], 64); pct < 20 {
-		t.Errorf("occupancy %.2f%% while 4 threads spin on 2 CPUs\n%s", pct, out)
-	}
+	checkOccupancy(t, out)
+	checkOccupancy(t, host.wait(15*time.Second))
 
 	out = occCPU.wait(15 * time.Second)
 	for _, cpu := range []string{"0  ", "1  "} {
@@ -72,4 +68,15 @@ func TestRunqlenBadInput(t *testing.T) {
 	badInput(t, "runqlen", "invalid interval", "-1")
 	badInput(t, "runqlen", "invalid count", "1", "0")
 	badInput(t, "runqlen", "flag provided but not defined", "-X")
+}
+
+func checkOccupancy(t *testing.T, out string) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^runqocc: (\d+\.\d\d)%$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no occupancy line\n%s", out)
+	}
+	if pct, _ := strconv.ParseFloat(m[1], 64); pct < 20 {
+		t.Errorf("occupancy %.2f%% while 4 threads spin on 2 CPUs\n%s", pct, out)
+	}
 }

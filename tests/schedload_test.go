@@ -292,3 +292,42 @@ func section(t *testing.T, secs []histSection, caption, out string) histSection 
 	t.Fatalf("no histogram captioned %q in\n%s", caption, out)
 	return histSection{}
 }
+
+// startRawTP starts a tool with its tracepoints forced onto raw_tp (the fallback of kernels
+// without tp_btf) and checks with -v that it took them.
+func startRawTP(t *testing.T, tool string, args ...string) *proc {
+	t.Helper()
+	os.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	defer os.Unsetenv("BPFUTILS_ATTACH")
+	p := start(t, tool, append([]string{"-v"}, args...)...)
+	// stderr is copied by its own goroutine: it may lag behind the header on stdout.
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(p.Stderr(), "via raw_tp sched:sched_switch") {
+			break
+		}
+	}
+	if !strings.Contains(p.Stderr(), "via raw_tp sched:sched_switch") || strings.Contains(p.Stderr(), "via tp_btf") {
+		t.Errorf("%s did not attach through raw_tp:\n%s", tool, p.Stderr())
+	}
+	return p
+}
+
+// cgroupOf moves the workload into a new cgroup-v2 group and returns the group's path.
+func (l *schedLoad) cgroupOf() string {
+	l.t.Helper()
+	dir := filepath.Join("/sys/fs/cgroup/unified", workloadName("bpfu-cg-"))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		l.t.Skipf("cannot make a cgroup: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(l.pid)), 0o644); err != nil {
+		os.Remove(dir)
+		l.t.Fatalf("move workload into %s: %v", dir, err)
+	}
+	l.t.Cleanup(func() {
+		l.stdin.Close()
+		l.cmd.Process.Kill()
+		l.cmd.Wait()
+		os.Remove(dir)
+	})
+	return dir
+}
