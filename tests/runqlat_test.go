@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +41,8 @@ func TestRunqlat(t *testing.T) {
 func TestRunqlatPerProcess(t *testing.T) {
 	l := startSchedLoad(t, "bpfu-rqlat", "storm", "4", "2000", "500", "1500")
 	p := startRawTP(t, "runqlat", "-P", "-m", "-T", "-p", strconv.Itoa(l.pid), "2", "1")
+	perThread := start(t, "runqlat", "-L", "-p", strconv.Itoa(l.pid), "2", "1")
+	perNS := start(t, "runqlat", "--pidnss", "-p", strconv.Itoa(l.pid), "2", "1")
 	l.work()
 	out := p.wait(15 * time.Second)
 	secs := parseHists(t, out)
@@ -53,6 +56,22 @@ func TestRunqlatPerProcess(t *testing.T) {
 	lines := strings.Split(out, "\n")
 	if len(lines) < 4 || lines[1] != "" || len(lines[2]) != 8 || lines[2][2] != ':' || lines[3] != "" {
 		t.Errorf("want a blank line, the time, and the caption's blank line after the banner\n%s", out)
+	}
+
+	out = perThread.wait(15 * time.Second)
+	secs = parseHists(t, out)
+	if s := section(t, secs, fmt.Sprintf("tid = %d %s", l.tid, l.comm), out); len(secs) < 4 || s.total() < 100 {
+		t.Errorf("want a histogram per storm thread, at least 100 waits for thread %d\n%s", l.tid, out)
+	}
+
+	out = perNS.wait(15 * time.Second)
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", l.pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inum := strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+	if s := section(t, parseHists(t, out), fmt.Sprintf("pidns = %s %s", inum, l.comm), out); s.total() < 1000 {
+		t.Errorf("want at least 1000 waits in the storm's pid namespace\n%s", out)
 	}
 }
 
