@@ -28,7 +28,7 @@ func TestBiolatency(t *testing.T) {
 	if !strings.Contains(p.Stderr(), "via tp_btf block:block_rq_issue") {
 		t.Errorf("want tp_btf hooks on this kernel, -v said:\n%s", p.Stderr())
 	}
-	hs := log2Hists(t, out)
+	hs := parseHists(t, out)
 	var total uint64
 	for _, h := range hs {
 		if h.Label != "usecs" || h.Caption != "" {
@@ -69,7 +69,7 @@ func TestBiolatencyPerDiskFlags(t *testing.T) {
 	}
 	caption := regexp.MustCompile(`^disk = (\S+)\tflags = ((?:[A-Za-z]+-)*)([A-Za-z]+)$`)
 	var writes uint64
-	for _, h := range log2Hists(t, out) {
+	for _, h := range parseHists(t, out) {
 		if h.Label != "msecs" {
 			t.Errorf("label %q, want msecs", h.Label)
 		}
@@ -108,7 +108,7 @@ func TestBiolatencyCgroup(t *testing.T) {
 	}
 	out := p.wait(10 * time.Second)
 	var total uint64
-	for _, h := range log2Hists(t, out) {
+	for _, h := range parseHists(t, out) {
 		total += h.Total
 	}
 	t.Logf("%d requests timed in the cgroup while dd wrote %d", total, biolatencyWrites)

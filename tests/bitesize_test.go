@@ -24,7 +24,7 @@ func TestBitesize(t *testing.T) {
 	if first := strings.SplitN(out, "\n", 2)[0]; first != "Tracing block device I/O... Hit Ctrl-C to end." {
 		t.Errorf("start line %q", first)
 	}
-	hs := log2Hists(t, out)
+	hs := parseHists(t, out)
 	if len(hs) != 1 || hs[0].Caption != "Process Name = "+comm || hs[0].Label != "Kbytes" {
 		t.Fatalf("want one Kbytes histogram captioned %q\n%s", "Process Name = "+comm, out)
 	}
@@ -62,7 +62,7 @@ func TestBitesizeTimestamp(t *testing.T) {
 		t.Errorf("want 2 time lines\n%s", out)
 	}
 	found := false
-	for _, h := range log2Hists(t, out) {
+	for _, h := range parseHists(t, out) {
 		if !strings.HasPrefix(h.Caption, "Process Name = ") {
 			t.Errorf("caption %q", h.Caption)
 		}

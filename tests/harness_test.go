@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -309,55 +308,4 @@ func scratchDir(t *testing.T) string {
 		return d
 	}
 	return "/var/tmp"
-}
-
-// log2Hist is one log2 histogram a tool printed (pkg/hist's layout, libbpf-tools' print_log2_hist),
-// with the line right before it, which names what it counts ("disk = vda\t", "Process Name = dd",
-// "pid = 42 dd"; empty for a tool's single histogram).
-type log2Hist struct {
-	Caption string
-	Label   string
-	Rows    map[uint64]uint64 // bucket low bound -> count
-	Total   uint64
-}
-
-var (
-	log2Header = regexp.MustCompile(`^ {5}(\S+) {2,}: count    distribution$`)
-	log2Row    = regexp.MustCompile(`^ *(\d+) -> (\d+) *: (\d+) *\|([* ]{40})\|$`)
-)
-
-// log2Hists parses every histogram in out and checks each line's layout as it goes.
-func log2Hists(t *testing.T, out string) []log2Hist {
-	t.Helper()
-	var hs []log2Hist
-	var cur *log2Hist
-	prev := ""
-	for _, l := range strings.Split(out, "\n") {
-		caption := prev
-		prev = l
-		if m := log2Header.FindStringSubmatch(l); m != nil {
-			if want := fmt.Sprintf("%5s%-19s : count    distribution", "", m[1]); l != want {
-				t.Errorf("histogram header %q, want %q", l, want)
-			}
-			hs = append(hs, log2Hist{Caption: caption, Label: m[1], Rows: map[uint64]uint64{}})
-			cur = &hs[len(hs)-1]
-			continue
-		}
-		if cur != nil {
-			if m := log2Row.FindStringSubmatch(l); m != nil {
-				var low, high, n uint64
-				fmt.Sscan(m[1], &low)
-				fmt.Sscan(m[2], &high)
-				fmt.Sscan(m[3], &n)
-				if want := fmt.Sprintf("%10d -> %-10d : %-8d |%s|", low, high, n, m[4]); l != want {
-					t.Errorf("histogram row %q, want %q", l, want)
-				}
-				cur.Rows[low] += n
-				cur.Total += n
-				continue
-			}
-		}
-		cur = nil
-	}
-	return hs
 }

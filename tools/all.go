@@ -6,7 +6,11 @@ import (
 	"github.com/bpfutils/bpfutils/tools/biolatency"
 	"github.com/bpfutils/bpfutils/tools/biopattern"
 	"github.com/bpfutils/bpfutils/tools/bitesize"
+	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/runqlat"
+	"github.com/bpfutils/bpfutils/tools/runqlen"
+	"github.com/bpfutils/bpfutils/tools/runqslower"
 )
 
 // All is the registry; adding a tool adds one line here.
@@ -15,4 +19,8 @@ var All = []app.Tool{
 	biolatency.Tool,
 	bitesize.Tool,
 	biopattern.Tool,
+	runqlat.Tool,
+	runqlen.Tool,
+	runqslower.Tool,
+	cpudist.Tool,
 }

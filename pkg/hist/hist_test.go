@@ -168,3 +168,28 @@ func TestPrintKeyed(t *testing.T) {
 		"     Kbytes              : count    distribution\n"+
 		"         0 -> 1          : 2        |****************************************|\n")
 }
+
+func TestSections(t *testing.T) {
+	var b strings.Builder
+	Log2Sections(&b, []Section[uint32]{
+		{"\npid = 42 storm\n", []uint32{1, 2, 0}},
+		{"\npid = 7 idle\n", []uint32{0, 0}},
+		{"\npid = 1000 sshd\n", []uint32{0, 0, 5}},
+	}, "usecs")
+	check(t, b.String(), golden(t, "sections_pid.txt"))
+
+	b.Reset()
+	LinearSections(&b, []Section[uint32]{
+		{"cpu = 0\n", []uint32{10, 0, 1}},
+		{"cpu = 1\n", nil},
+		{"cpu = 2\n", []uint32{0, 3}},
+	}, 0, 1, "runqlen")
+	check(t, b.String(), golden(t, "sections_cpu.txt"))
+
+	b.Reset()
+	Log2Sections(&b, []Section[uint64]{{"", []uint64{0, 1}}}, "msecs")
+	check(t, b.String(), ""+
+		"     msecs               : count    distribution\n"+
+		"         0 -> 1          : 0        |                                        |\n"+
+		"         2 -> 3          : 1        |****************************************|\n")
+}
