@@ -4,9 +4,11 @@ package tools
 import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/opensnoop"
 )
 
 // All is the registry; adding a tool adds one line here.
 var All = []app.Tool{
 	execsnoop.Tool,
+	opensnoop.Tool,
 }

@@ -1,0 +1,161 @@
+/* opensnoop: open(), openat() and openat2() calls with their results. */
+#include "bpfutils.bpf.h"
+#include "events.bpf.h"
+#include "path.bpf.h"
+#include "opensnoop.h"
+
+#define O_ACCMODE 00000003
+#define O_CREAT   00000100
+#define O_TMPFILE 020200000
+#define AT_FDCWD  -100
+
+const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_pid = 0;
+const volatile __u32 targ_uid = (__u32)-1;
+const volatile bool targ_failed = false;
+const volatile bool full_path = false;
+/* -f: when flag_filter is set, only opens with one of flags_any, or read-only ones when
+ * flags_rdonly (O_RDONLY is 0: no bit to test). */
+const volatile bool flag_filter = false;
+const volatile __u32 flags_any = 0;
+const volatile bool flags_rdonly = false;
+
+/* Events are built in the scratch slot, so no map names their type: this puts it in the
+ * object's BTF, where tools/layout_test.go holds the Go twin to it. */
+struct opensnoop_event *const volatile opensnoop_event_layout = 0;
+
+/* What the entry saw, until the exit knows the result. */
+struct open_args {
+	const char *name;
+	__s32 flags;
+	__u32 mode;
+	__s32 dfd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct open_args);
+} opens SEC(".maps");
+
+static __always_inline bool traced(__u64 id)
+{
+	if (targ_tgid && targ_tgid != id >> 32)
+		return false;
+	if (targ_pid && targ_pid != (__u32)id)
+		return false;
+	if (targ_uid != (__u32)-1 && targ_uid != (__u32)bpf_get_current_uid_gid())
+		return false;
+	return true;
+}
+
+static __always_inline bool flags_wanted(__s32 flags)
+{
+	if (!flag_filter)
+		return true;
+	if (flags & flags_any)
+		return true;
+	return flags_rdonly && (flags & O_ACCMODE) == 0;
+}
+
+static __always_inline int trace_enter(int dfd, const char *name, __s32 flags, __u32 mode)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = id;
+	struct open_args a = {.name = name, .flags = flags, .mode = mode, .dfd = dfd};
+
+	if (!traced(id) || !flags_wanted(flags))
+		return 0;
+	bpf_map_update_elem(&opens, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int open_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return trace_enter(AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int openat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return trace_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int openat2_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct open_how how = {};
+
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return trace_enter(ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
+}
+
+#define PATH_ROOM sizeof(((struct opensnoop_event *)0)->path)
+_Static_assert(sizeof(struct opensnoop_event) <= MAX_EVENT_SIZE, "event outgrew the scratch slot");
+
+static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = id;
+	struct opensnoop_event *ev;
+	struct open_args *a;
+	__u32 len = 0;
+	long ret = ctx->ret, n;
+
+	a = bpf_map_lookup_elem(&opens, &tid);
+	if (!a)
+		return 0;
+	if (targ_failed && ret >= 0)
+		goto cleanup;
+	ev = event_scratch_get();
+	if (!ev)
+		goto cleanup;
+
+	ev->pid = id >> 32;
+	ev->uid = bpf_get_current_uid_gid();
+	ev->ret = ret;
+	ev->flags = a->flags;
+	/* mode means something only when the call may create the file */
+	ev->mode = (a->flags & O_CREAT) || (a->flags & O_TMPFILE) == O_TMPFILE ? a->mode : 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+
+	n = bpf_probe_read_user_str(ev->path, OPENSNOOP_NAME_MAX, a->name);
+	if (n <= 0) {
+		ev->path[0] = 0;
+		n = 1;
+	}
+	len = n;
+	ev->name_len = n;
+	ev->dir_state = PATH_NONE;
+	if (full_path && ev->path[0] != '/') {
+		if (a->dfd == AT_FDCWD)
+			ev->dir_state = path_walk_cwd(ev->path, &len, PATH_ROOM);
+		else
+			ev->dir_state = path_walk_fd(ev->path, &len, PATH_ROOM, a->dfd);
+	}
+	ev->dir_len = len - n;
+	event_output(ctx, ev, __builtin_offsetof(struct opensnoop_event, path) + len);
+cleanup:
+	bpf_map_delete_elem(&opens, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int open_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int openat2_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx);
+}
