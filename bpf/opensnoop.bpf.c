@@ -1,4 +1,11 @@
-/* opensnoop: open(), openat() and openat2() calls with their results. */
+/*
+ * opensnoop: open(), openat() and openat2() calls with their results.
+ *
+ * Only the syscall exits are traced. The arguments are still in the registers user space made
+ * the call with (saved at kernel entry, and the return value goes to a register no argument
+ * uses, or next to the saved first one on arm64), so the exit reads them there: one program
+ * per open instead of an entry program, a hash map insert, lookup and delete.
+ */
 #include "bpfutils.bpf.h"
 #include "events.bpf.h"
 #include "path.bpf.h"
@@ -24,20 +31,17 @@ const volatile bool flags_rdonly = false;
  * object's BTF, where tools/layout_test.go holds the Go twin to it. */
 struct opensnoop_event *const volatile opensnoop_event_layout = 0;
 
-/* What the entry saw, until the exit knows the result. */
+#define PATH_ROOM sizeof(((struct opensnoop_event *)0)->path)
+_Static_assert(sizeof(struct opensnoop_event) <= MAX_EVENT_SIZE, "event outgrew the scratch slot");
+
+enum open_call { CALL_OPEN, CALL_OPENAT, CALL_OPENAT2 };
+
 struct open_args {
 	const char *name;
 	__s32 flags;
 	__u32 mode;
 	__s32 dfd;
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct open_args);
-} opens SEC(".maps");
 
 static __always_inline bool traced(__u64 id)
 {
@@ -59,69 +63,62 @@ static __always_inline bool flags_wanted(__s32 flags)
 	return flags_rdonly && (flags & O_ACCMODE) == 0;
 }
 
-static __always_inline int trace_enter(int dfd, const char *name, __s32 flags, __u32 mode)
+static __always_inline void read_args(enum open_call call, struct open_args *a)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = id;
-	struct open_args a = {.name = name, .flags = flags, .mode = mode, .dfd = dfd};
-
-	if (!traced(id) || !flags_wanted(flags))
-		return 0;
-	bpf_map_update_elem(&opens, &tid, &a, BPF_ANY);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_open")
-int open_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return trace_enter(AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat")
-int openat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return trace_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int openat2_enter(struct trace_event_raw_sys_enter *ctx)
-{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct open_how how = {};
 
-	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return trace_enter(ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
+	switch (call) {
+	case CALL_OPEN:
+		a->dfd = AT_FDCWD;
+		a->name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		a->mode = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case CALL_OPENAT:
+		a->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		a->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		a->mode = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		break;
+	case CALL_OPENAT2:
+		a->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+		a->flags = how.flags;
+		a->mode = how.mode;
+		break;
+	}
 }
 
-#define PATH_ROOM sizeof(((struct opensnoop_event *)0)->path)
-_Static_assert(sizeof(struct opensnoop_event) <= MAX_EVENT_SIZE, "event outgrew the scratch slot");
-
-static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx, enum open_call call)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = id;
 	struct opensnoop_event *ev;
-	struct open_args *a;
-	__u32 len = 0;
+	struct open_args a;
 	long ret = ctx->ret, n;
+	__u32 len;
 
-	a = bpf_map_lookup_elem(&opens, &tid);
-	if (!a)
+	if (!traced(id))
 		return 0;
 	if (targ_failed && ret >= 0)
-		goto cleanup;
+		return 0;
+	read_args(call, &a);
+	if (!flags_wanted(a.flags))
+		return 0;
 	ev = event_scratch_get();
 	if (!ev)
-		goto cleanup;
+		return 0;
 
 	ev->pid = id >> 32;
 	ev->uid = bpf_get_current_uid_gid();
 	ev->ret = ret;
-	ev->flags = a->flags;
+	ev->flags = a.flags;
 	/* mode means something only when the call may create the file */
-	ev->mode = (a->flags & O_CREAT) || (a->flags & O_TMPFILE) == O_TMPFILE ? a->mode : 0;
+	ev->mode = (a.flags & O_CREAT) || (a.flags & O_TMPFILE) == O_TMPFILE ? a.mode : 0;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 
-	n = bpf_probe_read_user_str(ev->path, OPENSNOOP_NAME_MAX, a->name);
+	n = bpf_probe_read_user_str(ev->path, OPENSNOOP_NAME_MAX, a.name);
 	if (n <= 0) {
 		ev->path[0] = 0;
 		n = 1;
@@ -130,32 +127,30 @@ static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx)
 	ev->name_len = n;
 	ev->dir_state = PATH_NONE;
 	if (full_path && ev->path[0] != '/') {
-		if (a->dfd == AT_FDCWD)
+		if (a.dfd == AT_FDCWD)
 			ev->dir_state = path_walk_cwd(ev->path, &len, PATH_ROOM);
 		else
-			ev->dir_state = path_walk_fd(ev->path, &len, PATH_ROOM, a->dfd);
+			ev->dir_state = path_walk_fd(ev->path, &len, PATH_ROOM, a.dfd);
 	}
 	ev->dir_len = len - n;
 	event_output(ctx, ev, __builtin_offsetof(struct opensnoop_event, path) + len);
-cleanup:
-	bpf_map_delete_elem(&opens, &tid);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
 int open_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return trace_exit(ctx);
+	return trace_exit(ctx, CALL_OPEN);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int openat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return trace_exit(ctx);
+	return trace_exit(ctx, CALL_OPENAT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int openat2_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return trace_exit(ctx);
+	return trace_exit(ctx, CALL_OPENAT2);
 }

@@ -125,13 +125,11 @@ func run(c *cli.Context) error {
 			"flags_rdonly": flags.rdonly,
 		},
 		Probes: []tracer.Probe{
+			// Exits only: they find the arguments in the saved registers (bpf/opensnoop.bpf.c).
 			// open() is gone from arm64 and riscv; openat2() came in 5.6.
-			tracepoint("open", "open_enter", "sys_enter_open", true),
-			tracepoint("open exit", "open_exit", "sys_exit_open", true),
-			tracepoint("openat", "openat_enter", "sys_enter_openat", false),
-			tracepoint("openat exit", "openat_exit", "sys_exit_openat", false),
-			tracepoint("openat2", "openat2_enter", "sys_enter_openat2", true),
-			tracepoint("openat2 exit", "openat2_exit", "sys_exit_openat2", true),
+			tracepoint("open", "open_exit", "sys_exit_open", true),
+			tracepoint("openat", "openat_exit", "sys_exit_openat", false),
+			tracepoint("openat2", "openat2_exit", "sys_exit_openat2", true),
 		},
 		Events: eventsSize,
 	})
