@@ -68,9 +68,7 @@ func openProg(t *testing.T, prefix string) (path, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Not workloadName: it panics while the test's pid has fewer than 5 digits.
-	name = fmt.Sprintf("%s%05d", prefix, os.Getpid()%100000)
-	name = name[:min(len(name), 15)]
+	name = workloadName(prefix)
 	// The kernel names a task after the path it was exec'd by, so a symlink is enough.
 	path = filepath.Join(t.TempDir(), name)
 	if err := os.Symlink(self, path); err != nil {
