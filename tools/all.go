@@ -8,6 +8,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/bitesize"
 	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/opensnoop"
 	"github.com/bpfutils/bpfutils/tools/runqlat"
 	"github.com/bpfutils/bpfutils/tools/runqlen"
 	"github.com/bpfutils/bpfutils/tools/runqslower"
@@ -23,4 +24,5 @@ var All = []app.Tool{
 	runqlen.Tool,
 	runqslower.Tool,
 	cpudist.Tool,
+	opensnoop.Tool,
 }

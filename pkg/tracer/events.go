@@ -190,6 +190,7 @@ type ringReader struct {
 	data     []byte
 	mask     uint64
 	events   []unix.EpollEvent
+	busy     bool // the last poll handed over records
 }
 
 const (
@@ -258,15 +259,26 @@ func (r *ringReader) drain(fn func([]byte)) int {
 	return n
 }
 
+// lingerTimeout bounds the wait right after a batch: BPF programs hold wakeups back for up to
+// a millisecond while events stream in (EVENT_WAKEUP_NS, events.bpf.h), so the last records of
+// a burst may come without one.
+const lingerTimeout = 2 * time.Millisecond
+
 func (r *ringReader) poll(timeout time.Duration, fn func([]byte)) (int, error) {
 	if n := r.drain(fn); n > 0 {
+		r.busy = true
 		return n, nil
+	}
+	if r.busy && timeout > lingerTimeout {
+		timeout = lingerTimeout
 	}
 	_, err := unix.EpollWait(r.epfd, r.events, int(timeout.Milliseconds()))
 	if err != nil && !errors.Is(err, unix.EINTR) {
 		return 0, err
 	}
-	return r.drain(fn), nil
+	n := r.drain(fn)
+	r.busy = n > 0
+	return n, nil
 }
 
 func (r *ringReader) close() {
