@@ -309,3 +309,14 @@ func scratchDir(t *testing.T) string {
 	}
 	return "/var/tmp"
 }
+
+// linesEqual returns the lines of out that are exactly s.
+func linesEqual(out, s string) []string {
+	var r []string
+	for _, l := range strings.Split(out, "\n") {
+		if l == s {
+			r = append(r, l)
+		}
+	}
+	return r
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
-	"slices"
 	"strings"
 )
 
@@ -87,33 +86,4 @@ func writeBar(w io.Writer, v, valMax uint64, width int) {
 		bar += "+"
 	}
 	io.WriteString(w, bar+"|\n")
-}
-
-// ReportStart begins one periodic report the way libbpf-tools' histogram tools do: an empty
-// line, then, when stamp is not empty (-T), the time as "%-8s\n".
-func ReportStart(w io.Writer, stamp string) {
-	io.WriteString(w, "\n")
-	if stamp != "" {
-		fmt.Fprintf(w, "%-8s\n", stamp)
-	}
-}
-
-// Keyed is one histogram of a per-key report (per disk, per process, per pid…), with its key.
-type Keyed[K any, T Count] struct {
-	Key   K
-	Slots []T
-}
-
-// PrintKeyed prints one log2 histogram per entry of hs, each right after caption(key) (libbpf-
-// tools print e.g. "\ndisk = vda\t\n" or "\npid = 42 dd\n"; "\n" alone for a single unkeyed
-// histogram). The BPF maps hand entries back in hash order; when cmp is not nil hs is sorted by
-// key first (in place), so reports read the same from one interval to the next.
-func PrintKeyed[K any, T Count](w io.Writer, hs []Keyed[K, T], label string, cmp func(a, b K) int, caption func(K) string) {
-	if cmp != nil {
-		slices.SortStableFunc(hs, func(a, b Keyed[K, T]) int { return cmp(a.Key, b.Key) })
-	}
-	for _, h := range hs {
-		io.WriteString(w, caption(h.Key))
-		Log2(w, h.Slots, label)
-	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/blockdev"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
-	"github.com/bpfutils/bpfutils/pkg/hist"
+	"github.com/bpfutils/bpfutils/pkg/summary"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -82,11 +82,11 @@ func run(c *cli.Context) error {
 	perDisk, perFlag, queued, ms := c.Bool("disk"), c.Bool("flag"), c.Bool("queued"), c.Bool("milliseconds")
 
 	probes := []tracer.Probe{
-		rqProbe("block_rq_issue", "biolat_issue"),
-		rqProbe("block_rq_complete", "biolat_done"),
+		tracer.BTFTracepoint("block_rq_issue", "biolat_issue", "block:block_rq_issue"),
+		tracer.BTFTracepoint("block_rq_complete", "biolat_done", "block:block_rq_complete"),
 	}
 	if queued {
-		probes = append([]tracer.Probe{rqProbe("block_rq_insert", "biolat_insert")}, probes...)
+		probes = append([]tracer.Probe{tracer.BTFTracepoint("block_rq_insert", "biolat_insert", "block:block_rq_insert")}, probes...)
 	}
 	t, err := app.Start(tracer.Spec{
 		Object: "biolatency",
@@ -106,7 +106,8 @@ func run(c *cli.Context) error {
 	if ms {
 		units = "msecs"
 	}
-	caption := func(k key) string {
+	caption := func(e *bpfmap.Entry[key, slots]) string {
+		k := e.Key
 		var b strings.Builder
 		if perDisk {
 			fmt.Fprintf(&b, "\ndisk = %s\t", disks.Label(k.Dev))
@@ -117,7 +118,8 @@ func run(c *cli.Context) error {
 		b.WriteString("\n")
 		return b.String()
 	}
-	byDiskThenFlags := func(a, b key) int {
+	byDiskThenFlags := func(x, y bpfmap.Entry[key, slots]) int {
+		a, b := x.Key, y.Key
 		return cmp.Or(cmp.Compare(disks.Label(a.Dev), disks.Label(b.Dev)), cmp.Compare(a.Dev, b.Dev), cmp.Compare(a.CmdFlags, b.CmdFlags))
 	}
 	hists, ext := t.Map("hists"), t.Map("ext")
@@ -127,20 +129,11 @@ func run(c *cli.Context) error {
 		return err
 	}
 	return app.Report(c.Context, interval, count, func() error {
-		stamp := ""
-		if c.Bool("timestamp") {
-			stamp = app.Timestamp()
-		}
-		hist.ReportStart(w, stamp)
-		entries, err := bpfmap.Entries[key, slots](hists, true)
+		summary.Start(w, c.Bool("timestamp"))
+		err := summary.Log2(w, hists, units, byDiskThenFlags, caption, func(s *slots) []uint32 { return s.Slots[:] })
 		if err != nil {
 			return err
 		}
-		hs := make([]hist.Keyed[key, uint32], len(entries))
-		for i := range entries {
-			hs[i] = hist.Keyed[key, uint32]{Key: entries[i].Key, Slots: entries[i].Value.Slots[:]}
-		}
-		hist.PrintKeyed(w, hs, units, byDiskThenFlags, caption)
 		if c.Bool("extension") {
 			if err := printExtension(w, ext, units); err != nil {
 				return err
@@ -148,15 +141,6 @@ func run(c *cli.Context) error {
 		}
 		return w.Flush()
 	})
-}
-
-// rqProbe is one block request tracepoint, through tp_btf where the kernel has BTF-typed
-// tracepoints, else raw_tp; both programs read the same arguments.
-func rqProbe(tp, prog string) tracer.Probe {
-	return tracer.Probe{What: tp, Hooks: []tracer.Hook{
-		{Prog: prog + "_btf", Kind: tracer.TPBTF, Target: "block:" + tp},
-		{Prog: prog + "_raw", Kind: tracer.RawTP, Target: "block:" + tp},
-	}}
 }
 
 // printExtension prints BCC's -e line: the mean and the sum of the interval's latencies.

@@ -2,8 +2,8 @@
 package bitesize
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -11,7 +11,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/blockdev"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
-	"github.com/bpfutils/bpfutils/pkg/hist"
+	"github.com/bpfutils/bpfutils/pkg/summary"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -63,10 +63,7 @@ func run(c *cli.Context) error {
 		Rodata: map[string]any{
 			"targ_comm": filter.Comm(c.String("comm")), "filter_dev": filterDev, "targ_dev": dev,
 		},
-		Probes: []tracer.Probe{{What: "block_rq_issue", Hooks: []tracer.Hook{
-			{Prog: "bitesize_issue_btf", Kind: tracer.TPBTF, Target: "block:block_rq_issue"},
-			{Prog: "bitesize_issue_raw", Kind: tracer.RawTP, Target: "block:block_rq_issue"},
-		}}},
+		Probes: []tracer.Probe{tracer.BTFTracepoint("block_rq_issue", "bitesize_issue", "block:block_rq_issue")},
 	})
 	if err != nil {
 		return err
@@ -80,22 +77,16 @@ func run(c *cli.Context) error {
 		return err
 	}
 	return app.Report(c.Context, interval, count, func() error {
-		stamp := ""
-		if c.Bool("timestamp") {
-			stamp = app.Timestamp()
-		}
-		hist.ReportStart(w, stamp)
-		entries, err := bpfmap.Entries[key, slots](hists, true)
+		summary.Start(w, c.Bool("timestamp"))
+		err := summary.Log2(w, hists, "Kbytes",
+			func(a, b bpfmap.Entry[key, slots]) int { return bytes.Compare(a.Key.Comm[:], b.Key.Comm[:]) },
+			func(e *bpfmap.Entry[key, slots]) string {
+				return "\nProcess Name = " + filter.CommString(e.Key.Comm[:]) + "\n"
+			},
+			func(s *slots) []uint32 { return s.Slots[:] })
 		if err != nil {
 			return err
 		}
-		hs := make([]hist.Keyed[string, uint32], len(entries))
-		for i := range entries {
-			hs[i] = hist.Keyed[string, uint32]{Key: filter.CommString(entries[i].Key.Comm[:]), Slots: entries[i].Value.Slots[:]}
-		}
-		hist.PrintKeyed(w, hs, "Kbytes", strings.Compare, func(comm string) string {
-			return "\nProcess Name = " + comm + "\n"
-		})
 		return w.Flush()
 	})
 }

@@ -3,9 +3,9 @@
 package cpudist
 
 import (
+	"cmp"
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -14,7 +14,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
-	"github.com/bpfutils/bpfutils/pkg/hist"
+	"github.com/bpfutils/bpfutils/pkg/summary"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -125,24 +125,19 @@ func run(c *cli.Context) error {
 	}
 	timestamp := c.Bool("timestamp")
 	return app.Report(c.Context, interval, count, func() error {
-		fmt.Fprintln(w)
-		if timestamp {
-			fmt.Fprintf(w, "%-8s\n", app.Timestamp())
-		}
-		entries, err := bpfmap.Entries[uint32, histogram](t.Map("hists"), true)
+		summary.Start(w, timestamp)
+		err := summary.Log2(w, t.Map("hists"), units,
+			func(a, b bpfmap.Entry[uint32, histogram]) int { return cmp.Compare(a.Key, b.Key) },
+			func(e *bpfmap.Entry[uint32, histogram]) string {
+				if caption == "" {
+					return ""
+				}
+				return fmt.Sprintf("\n%s = %d %s\n", caption, e.Key, filter.CommString(e.Value.Comm[:]))
+			},
+			func(h *histogram) []uint32 { return h.Slots[:] })
 		if err != nil {
 			return err
 		}
-		sort.Slice(entries, func(i, j int) bool { return entries[i].Key < entries[j].Key })
-		sections := make([]hist.Section[uint32], len(entries))
-		for i := range entries {
-			e := &entries[i]
-			sections[i].Vals = e.Value.Slots[:]
-			if caption != "" {
-				sections[i].Caption = fmt.Sprintf("\n%s = %d %s\n", caption, e.Key, filter.CommString(e.Value.Comm[:]))
-			}
-		}
-		hist.Log2Sections(w, sections, units)
 		if ext {
 			if err := printTotal(t, units); err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/hist"
 	"github.com/bpfutils/bpfutils/pkg/perfevent"
+	"github.com/bpfutils/bpfutils/pkg/summary"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -80,10 +81,7 @@ func run(c *cli.Context) error {
 	perCPU, occupancy, timestamp := c.Bool("cpus"), c.Bool("runqocc"), c.Bool("timestamp")
 	m, key := t.Map("hists"), uint32(0)
 	return app.Report(c.Context, interval, count, func() error {
-		fmt.Fprintln(w)
-		if timestamp {
-			fmt.Fprintf(w, "%-8s\n", app.Timestamp())
-		}
+		summary.Start(w, timestamp)
 		cpus, err := bpfmap.PerCPU[histogram](m, &key)
 		if err != nil {
 			return err
@@ -107,14 +105,12 @@ func run(c *cli.Context) error {
 			}
 			return w.Flush()
 		}
-		sections := make([]hist.Section[uint32], len(hists))
 		for i := range hists {
-			sections[i].Vals = hists[i].Slots[:]
 			if perCPU {
-				sections[i].Caption = fmt.Sprintf("cpu = %d\n", i)
+				fmt.Fprintf(w, "cpu = %d\n", i)
 			}
+			hist.Linear(w, hists[i].Slots[:], 0, 1, "runqlen")
 		}
-		hist.LinearSections(w, sections, 0, 1, "runqlen")
 		return w.Flush()
 	})
 }
