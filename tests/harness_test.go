@@ -256,3 +256,12 @@ func ownProgram(tool, name string) bool {
 	}
 	return false
 }
+
+// scratchDir is where block-IO workloads write: a disk-backed directory, since /tmp is tmpfs.
+func scratchDir(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("BPFUTILS_SCRATCH"); d != "" {
+		return d
+	}
+	return "/var/tmp"
+}

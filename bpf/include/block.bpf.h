@@ -43,4 +43,17 @@ static __always_inline struct gendisk *bio_disk(struct bio *bio)
 	return BPF_CORE_READ(bio, bi_bdev, bd_disk);
 }
 
+/*
+ * block_rq_insert/issue (raw_tp and tp_btf) passed (q, rq) until the request_queue argument was
+ * dropped in 5.11 (5.10.137 on the stable line); args is the context of either program type.
+ */
+extern int LINUX_KERNEL_VERSION __kconfig;
+
+static __always_inline struct request *block_rq_tp_request(__u64 *args)
+{
+	if (LINUX_KERNEL_VERSION >= KERNEL_VERSION(5, 10, 137))
+		return (struct request *)args[0];
+	return (struct request *)args[1];
+}
+
 #endif
