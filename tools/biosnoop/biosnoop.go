@@ -54,9 +54,9 @@ var Tool = app.Tool{
     biosnoop -P           # display block I/O pattern (sequential or random)`,
 	Flags: []cli.Flag{
 		&cli.BoolFlag{Name: "queued", Aliases: []string{"Q"}, Usage: "Include OS queued time in I/O time"},
-		&cli.StringFlag{Name: "disk", Aliases: []string{"d"}, Usage: "Trace this disk only", DefaultText: "DISK"},
-		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "Trace process in cgroup path"},
-		&cli.StringFlag{Name: "min", Aliases: []string{"m"}, Usage: "Min latency to trace, in ms"},
+		&cli.StringFlag{Name: "disk", Aliases: []string{"d"}, Usage: "Trace this `DISK` only"},
+		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "Trace process in cgroup `PATH`"},
+		&cli.StringFlag{Name: "min", Aliases: []string{"m"}, Usage: "`MIN` latency to trace, in ms"},
 		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"t"}, Usage: "Include timestamp on output"},
 		&cli.BoolFlag{Name: "pattern", Aliases: []string{"P"}, Usage: "display block I/O pattern (sequential or random)"},
 	},
