@@ -91,11 +91,7 @@ func TestBiolatencyPerDiskFlags(t *testing.T) {
 // TestBiolatencyCgroup: with -c only the requests of tasks in that cgroup are timed; -Q makes
 // the timing start when the submitting task inserts the request.
 func TestBiolatencyCgroup(t *testing.T) {
-	cg := filepath.Join("/sys/fs/cgroup/unified", workloadName("bpfu-blcg"))
-	if err := os.Mkdir(cg, 0o755); err != nil {
-		t.Skipf("cannot make a cgroup-v2 child: %v", err)
-	}
-	t.Cleanup(func() { os.Remove(cg) })
+	cg := newCgroup(t, "bpfu-blcg")
 	dd := copyExecutable(t, "/bin/dd", workloadName("bpfu-blcg"))
 	p := start(t, "biolatency", "-Q", "-e", "-c", cg, "-d", scratchDisk(t), "2", "1")
 	// The shell moves itself into the cgroup, then becomes dd.

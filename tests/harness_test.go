@@ -264,7 +264,7 @@ func scratchDisk(t *testing.T) string {
 // directWrite writes count blocks of bs (a dd size such as "4k") with O_DIRECT to a new file
 // under scratchDir, through the program dd (a uniquely named copy of /bin/dd), so each block
 // is one request of bs bytes issued by that comm.
-func directWrite(t *testing.T, dd, bs string, count int) {
+func directWrite(t *testing.T, dd, bs string, count int) (pid int) {
 	t.Helper()
 	target := filepath.Join(scratchDir(t), fmt.Sprintf("%s-%d-%d", filepath.Base(dd), os.Getpid(), time.Now().UnixNano()))
 	defer os.Remove(target)
@@ -272,6 +272,30 @@ func directWrite(t *testing.T, dd, bs string, count int) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("dd: %v\n%s", err, out)
 	}
+	return cmd.Process.Pid
+}
+
+// newCgroup makes a cgroup-v2 child group for the test, removed at its end (after the
+// cleanups registered later, which end the processes in it).
+func newCgroup(t *testing.T, prefix string) string {
+	t.Helper()
+	root := ""
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, l := range strings.Split(string(data), "\n") {
+		if pre, post, ok := strings.Cut(l, " - "); ok && strings.HasPrefix(post, "cgroup2 ") {
+			root = strings.Fields(pre)[4]
+			break
+		}
+	}
+	if root == "" {
+		t.Skip("no cgroup v2 mount")
+	}
+	dir := filepath.Join(root, workloadName(prefix))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Skipf("cannot make a cgroup-v2 child: %v", err)
+	}
+	t.Cleanup(func() { os.Remove(dir) })
+	return dir
 }
 
 func fields(line string) []string { return strings.Fields(line) }

@@ -236,19 +236,14 @@ func startRawTP(t *testing.T, tool string, args ...string) *proc {
 // cgroupOf moves the workload into a new cgroup-v2 group and returns the group's path.
 func (l *schedLoad) cgroupOf() string {
 	l.t.Helper()
-	dir := filepath.Join("/sys/fs/cgroup/unified", workloadName("bpfu-cg-"))
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		l.t.Skipf("cannot make a cgroup: %v", err)
-	}
+	dir := newCgroup(l.t, "bpfu-cg-")
 	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(l.pid)), 0o644); err != nil {
-		os.Remove(dir)
 		l.t.Fatalf("move workload into %s: %v", dir, err)
 	}
 	l.t.Cleanup(func() {
 		l.stdin.Close()
 		l.cmd.Process.Kill()
 		l.cmd.Wait()
-		os.Remove(dir)
 	})
 	return dir
 }

@@ -5,6 +5,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/tools/biolatency"
 	"github.com/bpfutils/bpfutils/tools/biopattern"
+	"github.com/bpfutils/bpfutils/tools/biosnoop"
 	"github.com/bpfutils/bpfutils/tools/bitesize"
 	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
@@ -16,6 +17,7 @@ import (
 
 // All is the registry; adding a tool adds one line here.
 var All = []app.Tool{
+	biosnoop.Tool,
 	execsnoop.Tool,
 	biolatency.Tool,
 	bitesize.Tool,

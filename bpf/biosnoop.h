@@ -1,0 +1,24 @@
+#ifndef BIOSNOOP_H
+#define BIOSNOOP_H
+
+/* pattern: how a request's start sector relates to where the previous one on its disk ended */
+#define BIOSNOOP_PATTERN_UNKNOWN 0
+#define BIOSNOOP_PATTERN_SEQ 1
+#define BIOSNOOP_PATTERN_RAND 2
+
+/* One completed request. */
+struct biosnoop_event {
+	__u64 ts;     /* completion, bpf_ktime_get_ns() */
+	__u64 delta;  /* issue -> completion, ns */
+	__s64 qdelta; /* insert -> issue, ns; -1 when the insert was not seen */
+	__u64 sector;
+	__u32 len;
+	__u32 pid;
+	__u32 cmd_flags;
+	__u32 dev;
+	char comm[16];
+	__u32 pattern;
+	__u32 pad;
+};
+
+#endif
