@@ -2,12 +2,12 @@ package syms
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
-	"strings"
 )
 
 // kernelTable is /proc/kallsyms' text symbols sorted by address. kallsyms has no sizes, so a
@@ -38,27 +38,55 @@ func loadKallsyms(path string) (*kernelTable, error) {
 	return t, nil
 }
 
+// ksym is one parsed kallsyms line; name and module alias the line's bytes.
 type ksym struct {
 	addr   uint64
-	name   string
-	module string
+	name   []byte
+	module []byte
 	global bool
 }
 
+// kraw is a symbol during loading: its name already copied into the names buffer.
+type kraw struct {
+	addr    uint64
+	nameOff uint32
+	nameLen uint16
+	module  uint16
+	global  bool
+}
+
+// parseKallsyms builds the table with a handful of allocations (kallsyms has 100k+ lines).
 func parseKallsyms(r io.Reader) (*kernelTable, error) {
-	var syms []ksym
+	t := &kernelTable{modules: []string{""}}
+	modIdx := map[string]uint16{"": 0}
+	var syms []kraw
+	names := make([]byte, 0, 2<<20)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	nonzero := false
 	for sc.Scan() {
-		s, ok := parseKallsymsLine(sc.Text())
-		if !ok {
+		s, ok := parseKallsymsLine(sc.Bytes())
+		if !ok || len(names) > 1<<31 {
 			continue
 		}
 		if s.addr != 0 {
 			nonzero = true
 		}
-		syms = append(syms, s)
+		mi, ok := modIdx[string(s.module)]
+		if !ok {
+			if len(t.modules) >= 1<<16 {
+				continue
+			}
+			mi = uint16(len(t.modules))
+			modIdx[string(s.module)] = mi
+			t.modules = append(t.modules, string(s.module))
+		}
+		name := s.name
+		if len(name) >= 1<<16 {
+			name = name[:1<<16-1]
+		}
+		syms = append(syms, kraw{addr: s.addr, nameOff: uint32(len(names)), nameLen: uint16(len(name)), module: mi, global: s.global})
+		names = append(names, name...)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
@@ -76,40 +104,31 @@ func parseKallsyms(r io.Reader) (*kernelTable, error) {
 		}
 		return syms[i].global && !syms[j].global
 	})
-	t := &kernelTable{modules: []string{""}}
-	modIdx := map[string]uint16{"": 0}
-	var names strings.Builder
+	n := 0
+	for i := range syms {
+		if i == 0 || syms[i].addr != syms[i-1].addr {
+			n++
+		}
+	}
+	t.addrs = make([]uint64, 0, n)
+	t.ents = make([]kentry, 0, n)
 	for i, s := range syms {
 		if i > 0 && s.addr == syms[i-1].addr {
 			continue
 		}
-		mi, ok := modIdx[s.module]
-		if !ok {
-			if len(t.modules) >= 1<<16 {
-				continue
-			}
-			mi = uint16(len(t.modules))
-			modIdx[s.module] = mi
-			t.modules = append(t.modules, s.module)
-		}
-		name := s.name
-		if len(name) >= 1<<16 {
-			name = name[:1<<16-1]
-		}
 		t.addrs = append(t.addrs, s.addr)
-		t.ents = append(t.ents, kentry{nameOff: uint32(names.Len()), nameLen: uint16(len(name)), module: mi})
-		names.WriteString(name)
+		t.ents = append(t.ents, kentry{nameOff: s.nameOff, nameLen: s.nameLen, module: s.module})
 	}
-	t.names = names.String()
+	t.names = string(names)
 	return t, nil
 }
 
 // parseKallsymsLine parses "ffffffff81000000 T _stext" or "ffffffffc0a01000 t foo\t[ext4]",
 // keeping only text symbols (the only ones a stack can point into).
-func parseKallsymsLine(line string) (ksym, bool) {
+func parseKallsymsLine(line []byte) (ksym, bool) {
 	var s ksym
-	sp := strings.IndexByte(line, ' ')
-	if sp <= 0 || sp+3 > len(line) || line[sp+2] != ' ' {
+	sp := bytes.IndexByte(line, ' ')
+	if sp <= 0 || sp > 16 || sp+3 > len(line) || line[sp+2] != ' ' {
 		return s, false
 	}
 	switch line[sp+1] {
@@ -120,8 +139,7 @@ func parseKallsymsLine(line string) (ksym, bool) {
 		return s, false
 	}
 	var addr uint64
-	for i := 0; i < sp; i++ {
-		c := line[i]
+	for _, c := range line[:sp] {
 		var d byte
 		switch {
 		case c >= '0' && c <= '9':
@@ -133,21 +151,18 @@ func parseKallsymsLine(line string) (ksym, bool) {
 		default:
 			return s, false
 		}
-		if i >= 16 {
-			return s, false
-		}
 		addr = addr<<4 | uint64(d)
 	}
 	s.addr = addr
 	rest := line[sp+3:]
-	if tab := strings.IndexAny(rest, "\t "); tab >= 0 {
-		mod := strings.TrimSpace(rest[tab:])
+	if tab := bytes.IndexAny(rest, "\t "); tab >= 0 {
+		mod := bytes.TrimSpace(rest[tab:])
 		rest = rest[:tab]
 		if len(mod) >= 2 && mod[0] == '[' && mod[len(mod)-1] == ']' {
 			s.module = mod[1 : len(mod)-1]
 		}
 	}
-	if rest == "" {
+	if len(rest) == 0 {
 		return s, false
 	}
 	s.name = rest

@@ -109,19 +109,19 @@ func TestKernelLive(t *testing.T) {
 func TestIsTracerFrame(t *testing.T) {
 	for name, want := range map[string]bool{
 		"bpf_prog_6deef7357e7b4530_handle_switch": true,
-		"bpf_trace_run4":                          true,
-		"__bpf_trace_sched_switch":                true,
-		"__traceiter_sched_switch":                true,
-		"ftrace_trampoline":                       true,
-		"kprobe_ftrace_handler":                   true,
-		"__kretprobe_trampoline":                  true,
-		"arch_rethook_trampoline":                 true,
-		"bpf_trampoline_6442506953":               true,
-		"__schedule":                              false,
-		"schedule":                                false,
-		"do_nanosleep":                            false,
-		"bpf_map_lookup_elem":                     false,
-		"__x64_sys_bpf":                           false,
+		"bpf_trace_run4":            true,
+		"__bpf_trace_sched_switch":  true,
+		"__traceiter_sched_switch":  true,
+		"ftrace_trampoline":         true,
+		"kprobe_ftrace_handler":     true,
+		"__kretprobe_trampoline":    true,
+		"arch_rethook_trampoline":   true,
+		"bpf_trampoline_6442506953": true,
+		"__schedule":                false,
+		"schedule":                  false,
+		"do_nanosleep":              false,
+		"bpf_map_lookup_elem":       false,
+		"__x64_sys_bpf":             false,
 	} {
 		if got := IsTracerFrame(name); got != want {
 			t.Errorf("IsTracerFrame(%q) = %v", name, got)
@@ -158,8 +158,8 @@ func FuzzParseKallsymsLine(f *testing.F) {
 	f.Add("ffffffffc0100000 t ext4_fill_super\t[ext4]")
 	f.Add("0 t x")
 	f.Fuzz(func(t *testing.T, line string) {
-		s, ok := parseKallsymsLine(line)
-		if ok && (s.name == "" || strings.ContainsAny(s.name, " \t")) {
+		s, ok := parseKallsymsLine([]byte(line))
+		if ok && (len(s.name) == 0 || strings.ContainsAny(string(s.name), " \t")) {
 			t.Errorf("parseKallsymsLine(%q) = %+v", line, s)
 		}
 	})

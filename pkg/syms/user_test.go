@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -210,7 +211,12 @@ func (p *proc) stop(t testing.TB) {
 // process exits when the test ends (its stdin is closed).
 func start(t testing.TB, path string) *proc {
 	t.Helper()
-	cmd := exec.Command(path)
+	return startCmd(t, exec.Command(path))
+}
+
+func startCmd(t testing.TB, cmd *exec.Cmd) *proc {
+	t.Helper()
+	path := cmd.Path
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -550,5 +556,62 @@ func TestUserStack(t *testing.T) {
 	want := []string{"lib_delta", "target_alpha", "[unknown]"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("UserStack = %q, want %q", got, want)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	path := binary(t, "shared")
+	p := start(t, path)
+	s := NewWithOptions(Options{DebugDirs: []string{debugRoot()}, MaxTableBytes: 1})
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				if got := s.User(p.pid, p.addr(t, "lib_delta")); got.Name != "lib_delta" {
+					t.Errorf("concurrent User: %+v", got)
+					return
+				}
+				if i%10 == 0 {
+					s.ForgetPid(p.pid)
+				}
+				s.Kernel(0xffffffff81000000)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// A process in its own mount namespace, run from a tmpfs mounted only there (a container's
+// view): maps names a path that does not exist on the host, so the binary and its debug file
+// must be read through /proc/PID/root.
+func TestUserOtherMountNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount")
+	}
+	src := binary(t, "debuglink")
+	mnt := t.TempDir()
+	cmd := exec.Command("sh", "-c", fmt.Sprintf("mount -t tmpfs tmpfs %[1]s && cp %[2]s %[2]s.debug %[1]s/ && exec %[1]s/prog", mnt, src))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	p := startCmd(t, cmd)
+	path := filepath.Join(mnt, "prog")
+	if _, err := os.Stat(path); err == nil {
+		t.Fatalf("%s visible on the host: the test does not test namespaces", path)
+	}
+	s := newTestSymbolizer()
+	expect(t, s, p, "target_alpha", path)
+	expect(t, s, p, "local_gamma", path) // only in prog.debug, also inside the namespace
+	ms, err := readProcMaps("/proc", p.pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.openMapped(p.pid, &ms[findMapping(ms, p.addr(t, "target_alpha"))])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if want := fmt.Sprintf("/proc/%d/root%s", p.pid, path); f.Name() != want {
+		t.Errorf("opened %s, want %s", f.Name(), want)
 	}
 }
