@@ -4,7 +4,8 @@
 package elfsym
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 )
 
@@ -116,28 +117,45 @@ func (b *Builder) Len() int { return len(b.syms) }
 func (b *Builder) Build() *Table {
 	syms := b.syms
 	b.syms = nil
-	sort.Slice(syms, func(i, j int) bool {
-		if syms[i].Start != syms[j].Start {
-			return syms[i].Start < syms[j].Start
+	// Sort small pointer-free keys rather than the Syms themselves: several times faster on
+	// the 10k-100k symbols of a libc or a large binary.
+	type key struct {
+		start uint64
+		i     int32
+	}
+	keys := make([]key, len(syms))
+	for i := range syms {
+		keys[i] = key{syms[i].Start, int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		switch {
+		case a.start != b.start:
+			return cmp.Compare(a.start, b.start)
+		case better(syms[a.i], syms[b.i]):
+			return -1
+		case better(syms[b.i], syms[a.i]):
+			return 1
 		}
-		return better(syms[i], syms[j])
+		return 0
 	})
 	t := &Table{}
 	var names strings.Builder
-	n := 0
-	for i := range syms {
-		if i > 0 && syms[i].Start == syms[i-1].Start {
+	n, nameBytes := 0, 0
+	for i := range keys {
+		if i > 0 && keys[i].start == keys[i-1].start {
 			continue
 		}
 		n++
-		names.Grow(len(syms[i].Name))
+		nameBytes += len(syms[keys[i].i].Name)
 	}
+	names.Grow(nameBytes)
 	t.addrs = make([]uint64, 0, n)
 	t.ents = make([]entry, 0, n)
-	for i, s := range syms {
-		if i > 0 && s.Start == syms[i-1].Start {
+	for i, k := range keys {
+		if i > 0 && k.start == keys[i-1].start {
 			continue
 		}
+		s := syms[k.i]
 		size := s.Size
 		if size > 1<<32-1 {
 			size = 1<<32 - 1
