@@ -5,6 +5,8 @@ go 1.26.8
 require (
 	github.com/aquasecurity/libbpfgo v0.10.0-libbpf-1.5.1
 	github.com/cilium/ebpf v0.22.0
+	github.com/ianlancetaylor/demangle v0.0.0-20260724033716-83e58baca724
+	github.com/ulikunitz/xz v0.5.17
 	github.com/urfave/cli/v2 v2.27.7
 	golang.org/x/sys v0.43.0
 )
