@@ -3,6 +3,8 @@
 package summary
 
 import (
+	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -41,4 +43,23 @@ func Log2[K, V any](w io.Writer, m *bpf.BPFMap, label string,
 		hist.Log2(w, slots(&entries[i].Value), label)
 	}
 	return nil
+}
+
+// Log2PerTask is Log2 for maps keyed by pid, tid or pid namespace whose values carry the task's
+// comm (runqlat, cpudist): with caption "pid" each histogram is headed "pid = 42 comm", in key
+// order; with caption "" the map holds one histogram, printed bare.
+func Log2PerTask[V any](w io.Writer, m *bpf.BPFMap, label, caption string, slots func(*V) []uint32, comm func(*V) []byte) error {
+	return Log2(w, m, label,
+		func(a, b bpfmap.Entry[uint32, V]) int { return cmp.Compare(a.Key, b.Key) },
+		func(e *bpfmap.Entry[uint32, V]) string {
+			if caption == "" {
+				return ""
+			}
+			c := comm(&e.Value)
+			if i := bytes.IndexByte(c, 0); i >= 0 {
+				c = c[:i]
+			}
+			return fmt.Sprintf("\n%s = %d %s\n", caption, e.Key, c)
+		},
+		slots)
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
-	"github.com/bpfutils/bpfutils/pkg/blockdev"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/summary"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
@@ -71,13 +70,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	disks, err := blockdev.Load()
+	disks, dev, filterDev, err := app.DiskFilter(c, "d")
 	if err != nil {
 		return err
-	}
-	dev, filterDev, err := disks.Filter(c.String("d"))
-	if err != nil {
-		return app.UsageError{Err: err}
 	}
 	perDisk, perFlag, queued, ms := c.Bool("disk"), c.Bool("flag"), c.Bool("queued"), c.Bool("milliseconds")
 

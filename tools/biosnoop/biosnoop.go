@@ -76,16 +76,9 @@ func run(c *cli.Context) error {
 		}
 		minNs = ms * uint64(time.Millisecond)
 	}
-	disks, err := blockdev.Load()
+	disks, dev, filterDev, err := app.DiskFilter(c, "disk")
 	if err != nil {
 		return err
-	}
-	var dev uint32
-	filterDev := c.IsSet("disk")
-	if filterDev {
-		if dev, err = disks.Lookup(c.String("disk")); err != nil {
-			return app.UsageError{Err: err}
-		}
 	}
 	if cg := c.String("cgroup"); cg != "" {
 		fd, err := filter.Cgroup(cg)

@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
-	"github.com/bpfutils/bpfutils/pkg/blockdev"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/summary"
@@ -49,13 +48,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	disks, err := blockdev.Load()
+	_, dev, filterDev, err := app.DiskFilter(c, "disk")
 	if err != nil {
 		return err
-	}
-	dev, filterDev, err := disks.Filter(c.String("disk"))
-	if err != nil {
-		return app.UsageError{Err: err}
 	}
 
 	t, err := app.Start(tracer.Spec{

@@ -3,7 +3,6 @@
 package cpudist
 
 import (
-	"cmp"
 	"fmt"
 	"os"
 	"strconv"
@@ -126,15 +125,8 @@ func run(c *cli.Context) error {
 	timestamp := c.Bool("timestamp")
 	return app.Report(c.Context, interval, count, func() error {
 		summary.Start(w, timestamp)
-		err := summary.Log2(w, t.Map("hists"), units,
-			func(a, b bpfmap.Entry[uint32, histogram]) int { return cmp.Compare(a.Key, b.Key) },
-			func(e *bpfmap.Entry[uint32, histogram]) string {
-				if caption == "" {
-					return ""
-				}
-				return fmt.Sprintf("\n%s = %d %s\n", caption, e.Key, filter.CommString(e.Value.Comm[:]))
-			},
-			func(h *histogram) []uint32 { return h.Slots[:] })
+		err := summary.Log2PerTask(w, t.Map("hists"), units, caption,
+			func(h *histogram) []uint32 { return h.Slots[:] }, func(h *histogram) []byte { return h.Comm[:] })
 		if err != nil {
 			return err
 		}

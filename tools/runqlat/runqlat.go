@@ -2,13 +2,11 @@
 package runqlat
 
 import (
-	"cmp"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
-	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/summary"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
@@ -104,15 +102,8 @@ func run(c *cli.Context) error {
 	timestamp := c.Bool("timestamp")
 	return app.Report(c.Context, interval, count, func() error {
 		summary.Start(w, timestamp)
-		err := summary.Log2(w, t.Map("hists"), units,
-			func(a, b bpfmap.Entry[uint32, histogram]) int { return cmp.Compare(a.Key, b.Key) },
-			func(e *bpfmap.Entry[uint32, histogram]) string {
-				if caption == "" {
-					return ""
-				}
-				return fmt.Sprintf("\n%s = %d %s\n", caption, e.Key, filter.CommString(e.Value.Comm[:]))
-			},
-			func(h *histogram) []uint32 { return h.Slots[:] })
+		err := summary.Log2PerTask(w, t.Map("hists"), units, caption,
+			func(h *histogram) []uint32 { return h.Slots[:] }, func(h *histogram) []byte { return h.Comm[:] })
 		if err != nil {
 			return err
 		}
