@@ -1,6 +1,14 @@
 // Package tests runs the built bpfutils binary the way a user does, through a symlink named
 // after the tool, while the test makes a real workload, and checks what the tool saw.
 // The binary comes from BPFUTILS_BIN or ../bpfutils (make builds it).
+//
+// The same tests run on the host and, through `make vmtest`, inside qemu guests booting other
+// kernels (scripts/vmtest.sh), once per attach family: BPFUTILS_ATTACH=fentry|kprobe|tracepoint
+// makes every tool prefer that family of hooks. The environment a test may rely on:
+//   - BPFUTILS_SCRATCH: a directory on a real disk for block IO (scratchDir; /var/tmp by default);
+//   - BPFUTILS_VM: set in a guest (to its kernel release), whose kernels support every family;
+//   - in a guest, the programs are busybox's applets plus GNU coreutils (dd, sleep, true, ...):
+//     call need(t, "prog") before running anything else, so the test skips instead of failing.
 package tests
 
 import (
@@ -16,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func binary(t *testing.T) string {
@@ -59,8 +69,11 @@ type proc struct {
 // attached), so that the workload that follows is seen.
 func start(t *testing.T, tool string, args ...string) *proc {
 	t.Helper()
+	skipOtherAttachPath(t, tool)
+	hooks := hookLog(t)
 	p := &proc{t: t, lines: make(chan string, 1<<16), done: make(chan struct{})}
 	p.cmd = exec.Command(toolPath(t, tool), args...)
+	p.cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
 	p.cmd.Stderr = &lockedWriter{mu: &p.mu, buf: &p.stderr}
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -97,6 +110,7 @@ func start(t *testing.T, tool string, args ...string) *proc {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("%s %v printed nothing in 20s\nstderr: %s", tool, args, p.Stderr())
 	}
+	checkHooks(t, tool, hooks)
 	return p
 }
 
@@ -153,9 +167,12 @@ func (p *proc) waitFor(want string, limit time.Duration) {
 // runTool runs a tool to completion and returns its stdout, stderr and exit code.
 func runTool(t *testing.T, tool string, args ...string) (string, string, int) {
 	t.Helper()
+	skipOtherAttachPath(t, tool)
+	hooks := hookLog(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, toolPath(t, tool), args...)
+	cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -165,6 +182,7 @@ func runTool(t *testing.T, tool string, args ...string) (string, string, int) {
 	} else if err != nil {
 		t.Fatal(err)
 	}
+	checkHooks(t, tool, hooks)
 	return out.String(), errb.String(), code
 }
 
@@ -213,7 +231,8 @@ func bpfProgIDs(t *testing.T) map[uint32]bool {
 
 // workloadName makes a unique comm for a workload program (at most 15 bytes, the kernel's limit).
 func workloadName(prefix string) string {
-	return fmt.Sprintf("%s%d", prefix, os.Getpid()%100000)[:min(15, len(prefix)+5)]
+	name := fmt.Sprintf("%s%d", prefix, os.Getpid()%100000)
+	return name[:min(15, len(name))]
 }
 
 // copyExecutable copies a system program under a new name, so its comm is unique.
@@ -255,4 +274,106 @@ func ownProgram(tool, name string) bool {
 		}
 	}
 	return false
+}
+
+// skipOtherAttachPath skips a test of tool under BPFUTILS_ATTACH=F when the tool's object has
+// no program of family F: the run for one of its own families tests it. An object with none of
+// the three families (perf events or uprobes only) is tested in the tracepoint run.
+func skipOtherAttachPath(t *testing.T, tool string) {
+	t.Helper()
+	force := os.Getenv("BPFUTILS_ATTACH")
+	fams := objectFamilies(tool)
+	if force == "" || fams == nil || fams[force] || (len(fams) == 0 && force == "tracepoint") {
+		return
+	}
+	var own []string
+	for f := range fams {
+		own = append(own, f)
+	}
+	t.Skipf("%s has no %s programs; it is tested with BPFUTILS_ATTACH=%s", tool, force, strings.Join(own, "|"))
+}
+
+// hookLog names a file in which the tool lists the hook each of its probes attached through.
+func hookLog(t *testing.T) string {
+	f, err := os.CreateTemp(t.TempDir(), "hooks-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return f.Name()
+}
+
+// checkHooks logs the hooks a run of tool attached. Under BPFUTILS_ATTACH=F in a vmtest guest,
+// where every family works, a tool that has F programs but attached none fails the test: the
+// forced path was not exercised. (The host kernel lacks kprobe and fentry, so there it is only
+// logged.)
+func checkHooks(t *testing.T, tool, path string) {
+	t.Helper()
+	data, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(data) == 0 {
+		return // the tool did not get as far as attaching (bad input, early exit)
+	}
+	t.Logf("%s attached: %s", tool, strings.Join(lines, "; "))
+	force := os.Getenv("BPFUTILS_ATTACH")
+	if force == "" || !objectFamilies(tool)[force] {
+		return
+	}
+	for _, l := range lines {
+		if _, via, ok := strings.Cut(l, " via "); ok && sectionFamily(strings.Fields(via)[0]) == force {
+			return
+		}
+	}
+	msg := fmt.Sprintf("BPFUTILS_ATTACH=%s, but %s attached no %s hook", force, tool, force)
+	if os.Getenv("BPFUTILS_VM") != "" {
+		t.Error(msg)
+	} else {
+		t.Log(msg)
+	}
+}
+
+// scratchDir returns a new directory on a disk-backed file system for block IO workloads
+// (O_DIRECT needs one; /tmp may be tmpfs): under BPFUTILS_SCRATCH, which make vmtest points at
+// the guest's virtio disk, else under /var/tmp. It is removed when the test ends.
+func scratchDir(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("BPFUTILS_SCRATCH")
+	if base == "" {
+		base = "/var/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "bpfutils-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// diskOf names the whole disk holding path the way /proc/partitions and the tools' -d flag
+// spell it ("vda" for a file on vda or on vda1).
+func diskOf(t *testing.T, path string) string {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := filepath.EvalSymlinks(fmt.Sprintf("/sys/dev/block/%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev)))
+	if err != nil {
+		t.Fatalf("%s is not on a block device: %v", path, err)
+	}
+	if _, err := os.Stat(filepath.Join(dev, "partition")); err == nil {
+		dev = filepath.Dir(dev)
+	}
+	return filepath.Base(dev)
+}
+
+// need skips the test unless every program is installed: vmtest guests have busybox and
+// coreutils only.
+func need(t *testing.T, progs ...string) {
+	t.Helper()
+	for _, p := range progs {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("needs %s, which is not installed here", p)
+		}
+	}
 }

@@ -49,6 +49,10 @@ type Tracer struct {
 var (
 	logOnce sync.Once
 	quiet   atomic.Bool
+	// logSink, while set, receives libbpf's warnings instead of stderr (Verify keeps the
+	// verifier's log of a failed load this way).
+	logSink atomic.Pointer[strings.Builder]
+	sinkMu  sync.Mutex
 )
 
 func silenceWarnings(on bool) { quiet.Store(on) }
@@ -57,6 +61,15 @@ func setupLogging() {
 	logOnce.Do(func() {
 		bpf.SetLoggerCbs(bpf.Callbacks{
 			Log: func(level int, msg string) {
+				if sink := logSink.Load(); sink != nil {
+					if level > bpf.LibbpfWarnLevel {
+						return
+					}
+					sinkMu.Lock()
+					sink.WriteString(msg)
+					sinkMu.Unlock()
+					return
+				}
 				if quiet.Load() {
 					return
 				}
@@ -68,9 +81,20 @@ func setupLogging() {
 	})
 }
 
+// Capture, when set, receives the spec of every Open instead of having it loaded; Open then
+// returns ErrCaptured. `bpfutils --verify` learns this way what each tool would load.
+var Capture func(Spec)
+
+// ErrCaptured is what Open returns while Capture is set.
+var ErrCaptured = errors.New("BPF object captured for verification, not loaded")
+
 // Open loads the object described by spec and attaches its probes. When a chosen hook fails to
 // attach, the object is reopened without that hook, so that the next alternative gets its turn.
 func Open(spec Spec) (*Tracer, error) {
+	if Capture != nil {
+		Capture(spec)
+		return nil, ErrCaptured
+	}
 	setupLogging()
 	failed := map[Hook]string{}
 	for {
@@ -126,11 +150,24 @@ func open(spec Spec, failed map[Hook]string) (*Tracer, *Hook, error) {
 			t.Close()
 			return nil, &h, fmt.Errorf("attach %s to %s: %w", h.Prog, h, err)
 		}
-		if Verbose {
-			fmt.Fprintf(os.Stderr, "%s: %s via %s\n", spec.Object, p.What, h)
-		}
+		reportHook(spec.Object, p.What, h)
 	}
 	return t, nil, nil
+}
+
+// reportHook says which hook a probe uses: on stderr with -v, and appended to the file named by
+// BPFUTILS_HOOKLOG, through which tests check that a forced attach path was taken.
+func reportHook(object, what string, h Hook) {
+	line := fmt.Sprintf("%s: %s via %s\n", object, what, h)
+	if Verbose {
+		fmt.Fprint(os.Stderr, line)
+	}
+	if path := os.Getenv("BPFUTILS_HOOKLOG"); path != "" {
+		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+			f.WriteString(line)
+			f.Close()
+		}
+	}
 }
 
 // choose picks a hook per probe; the error names what each alternative lacks.
