@@ -13,7 +13,9 @@
 #   VMTEST_RUN=REGEXP                         only these integration tests (go test -run)
 #   VMTEST_TIMEOUT=900                        seconds a guest may take before it counts as failed
 #   VMTEST_JOBS=2                             guests booted at once (TCG uses one core per vCPU)
-#   VMTEST_SMP=1                              vCPUs per guest
+#   VMTEST_SMP=2                              vCPUs per guest
+#   VMTEST_CMD='grep foo /proc/kallsyms'      run this in each guest instead of the tests, print
+#                                             its output (a look at a kernel; always exits 0)
 # Downloaded kernels are cached in .cache/vmtest/kernels; each guest's full console log is kept
 # in .cache/vmtest/run/<kernel>/console.log.
 set -euo pipefail
@@ -25,7 +27,8 @@ modes=${VMTEST_MODES:-fentry kprobe tracepoint}
 run=${VMTEST_RUN:-}
 limit=${VMTEST_TIMEOUT:-900}
 jobs=${VMTEST_JOBS:-2}
-smp=${VMTEST_SMP:-1}
+smp=${VMTEST_SMP:-2}
+cmd=${VMTEST_CMD:-}
 # The scratch disk is virtio; Debian's cloud kernels build these drivers as modules.
 modules="virtio_pci virtio_blk"
 cache=.cache/vmtest
@@ -148,11 +151,7 @@ prepare_guest() {
 	rm -rf "$dir"
 	mkdir -p "$dir/root/lib/modules" "$dir/root/etc"
 	cp "$kdir"/modules/* "$dir/root/lib/modules/"
-	cat >"$dir/root/etc/vmtest.env" <<-ENV
-		MODES='$modes'
-		RUN='$run'
-		TEST_TIMEOUT='$((limit / 2))s'
-	ENV
+	printf 'MODES=%q\nRUN=%q\nCMD=%q\nTEST_TIMEOUT=%q\n' "$modes" "$run" "$cmd" "$((limit / 2))s" >"$dir/root/etc/vmtest.env"
 	(cd "$dir/root" && find . | cpio -o -H newc -R 0:0 --quiet) | cat "$build/common.cpio" - >"$dir/initrd"
 	truncate -s 256M "$dir/scratch.img"
 	mkfs.ext4 -q -F "$dir/scratch.img"
@@ -272,6 +271,13 @@ for i in "${!names[@]}"; do
 done
 wait
 
+if [ -n "$cmd" ]; then
+	for i in "${!names[@]}"; do
+		echo "vmtest: kernel ${names[$i]}:"
+		sed -n '/^VMTEST-CMD /,/^VMTEST-CMD-END/p' "$rundir/${names[$i]}/console.log"
+	done
+	exit 0
+fi
 status=0
 for i in "${!names[@]}"; do
 	report "${names[$i]}" "${pkgs[$i]}" || status=1

@@ -150,24 +150,54 @@ func open(spec Spec, failed map[Hook]string) (*Tracer, *Hook, error) {
 			t.Close()
 			return nil, &h, fmt.Errorf("attach %s to %s: %w", h.Prog, h, err)
 		}
-		reportHook(spec.Object, p.What, h)
 	}
+	reportHooks(spec, chosen, failed)
 	return t, nil, nil
 }
 
-// reportHook says which hook a probe uses: on stderr with -v, and appended to the file named by
-// BPFUTILS_HOOKLOG, through which tests check that a forced attach path was taken.
-func reportHook(object, what string, h Hook) {
-	line := fmt.Sprintf("%s: %s via %s\n", object, what, h)
-	if Verbose {
-		fmt.Fprint(os.Stderr, line)
-	}
-	if path := os.Getenv("BPFUTILS_HOOKLOG"); path != "" {
-		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-			f.WriteString(line)
-			f.Close()
+// reportHooks says which hook each probe uses: on stderr with -v, and in the file named by
+// BPFUTILS_HOOKLOG, which also lists the hooks passed over and why. Tests read that file to
+// check that a forced attach path was taken wherever the kernel has its targets.
+func reportHooks(spec Spec, chosen map[string]Hook, failed map[Hook]string) {
+	var log strings.Builder
+	for _, p := range spec.Probes {
+		h, ok := chosen[p.What]
+		for _, alt := range p.ordered() {
+			if ok && alt == h {
+				break
+			}
+			reason, bad := failed[alt]
+			if !bad {
+				reason = availability(alt)
+			}
+			class := "unusable"
+			if targetMissing(reason) {
+				class = "absent"
+			}
+			fmt.Fprintf(&log, "%s: %s passed over %s (%s): %s\n", spec.Object, p.What, alt, class, reason)
+		}
+		if ok {
+			line := fmt.Sprintf("%s: %s via %s\n", spec.Object, p.What, h)
+			log.WriteString(line)
+			if Verbose {
+				fmt.Fprint(os.Stderr, line)
+			}
 		}
 	}
+	if path := os.Getenv("BPFUTILS_HOOKLOG"); path != "" {
+		os.WriteFile(path, []byte(log.String()), 0o644)
+	}
+}
+
+// targetMissing tells the reasons that only mean this kernel lacks a hook's function or
+// tracepoint, which other kernel versions have, from failures of the mechanism itself.
+func targetMissing(reason string) bool {
+	for _, p := range []string{"kernel has no function", "kernel BTF has no function", "kernel has no tracepoint"} {
+		if strings.HasPrefix(reason, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // choose picks a hook per probe; the error names what each alternative lacks.
