@@ -11,7 +11,7 @@
 #   VMTEST_KERNELS="6.1 6.12"                 kernel series to boot
 #   VMTEST_MODES="fentry kprobe tracepoint"   attach families, one test run each
 #   VMTEST_RUN=REGEXP                         only these integration tests (go test -run)
-#   VMTEST_TIMEOUT=900                        seconds a guest may take before it counts as failed
+#   VMTEST_TIMEOUT=600                        seconds a guest may take before it counts as failed
 #   VMTEST_JOBS=2                             guests booted at once (TCG uses one core per vCPU)
 #   VMTEST_SMP=2                              vCPUs per guest
 #   VMTEST_CMD='grep foo /proc/kallsyms'      run this in each guest instead of the tests, print
@@ -25,7 +25,7 @@ export PATH=$PATH:/usr/local/go/bin
 kernels=${VMTEST_KERNELS:-6.1 6.12}
 modes=${VMTEST_MODES:-fentry kprobe tracepoint}
 run=${VMTEST_RUN:-}
-limit=${VMTEST_TIMEOUT:-900}
+limit=${VMTEST_TIMEOUT:-600}
 jobs=${VMTEST_JOBS:-2}
 smp=${VMTEST_SMP:-2}
 cmd=${VMTEST_CMD:-}
@@ -179,7 +179,7 @@ boot() {
 	timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp "$smp" \
 		-nographic -no-reboot -nic none \
 		-kernel "$kdir/vmlinuz" -initrd "$dir/initrd" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic softlockup_panic=1 mitigations=off" \
 		-drive "file=$dir/scratch.img,format=raw,if=virtio,cache=unsafe" \
 		</dev/null 2>&1 | console "$1" >"$dir/console.log"
 	rc=${PIPESTATUS[0]}
@@ -203,6 +203,7 @@ report() {
 		skip=$(field skip "$line") exit=$(field exit "$line")
 		printf '  %-10s %3d passed %3d failed %3d skipped   %4d s%s\n' "$mode" "$pass" "$fail" "$skip" \
 			"$(field secs "$line")" "$([ "$mode" = verifier ] && echo '   (one per BPF program and hook)')"
+		paths "$log" "$mode"
 		if [ "$fail" != 0 ] || [ "$exit" != 0 ]; then
 			ok=1
 			failures "$log" "$mode"
@@ -231,6 +232,32 @@ report() {
 
 # field NAME LINE: the value of NAME=value in LINE.
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+# paths LOG MODE: which tools ran with hooks of the forced family MODE, and which could not here
+# (the tests log "VMTEST-PATH tool family used|unused: why").
+paths() {
+	awk -v m="$2" '
+		$0 == "VMTEST-PHASE mode=" m { on = 1; next }
+		/^VMTEST-RESULT/ { on = 0 }
+		!on || !/ VMTEST-PATH / { next }
+		{
+			sub(/.* VMTEST-PATH /, "")
+			t = $1
+			if (!(t in seen)) { seen[t] = 1; order[++n] = t }
+			if ($3 == "used") used[t] = 1
+			else if (!(t in why)) { r = $0; sub(/^[^:]*: /, "", r); why[t] = r }
+		}
+		END {
+			for (i = 1; i <= n; i++) {
+				t = order[i]
+				if (t in used) u = u (u == "" ? "" : ", ") t
+				else v = v "\n               " t ": " why[t]
+			}
+			if (u != "") print "             " m " hooks ran in: " u
+			if (v != "") print "             " m " hooks not usable on this kernel in:" v
+		}
+	' "$1"
+}
 
 # failures LOG MODE: the output of each failed top-level test of a phase.
 failures() {

@@ -170,9 +170,9 @@ func reportHooks(spec Spec, chosen map[string]Hook, failed map[Hook]string) {
 			if !bad {
 				reason = availability(alt)
 			}
-			class := "unusable"
-			if targetMissing(reason) {
-				class = "absent"
+			class := "target"
+			if familyMissing(reason) {
+				class = "kernel"
 			}
 			fmt.Fprintf(&log, "%s: %s passed over %s (%s): %s\n", spec.Object, p.What, alt, class, reason)
 		}
@@ -189,15 +189,11 @@ func reportHooks(spec Spec, chosen map[string]Hook, failed map[Hook]string) {
 	}
 }
 
-// targetMissing tells the reasons that only mean this kernel lacks a hook's function or
-// tracepoint, which other kernel versions have, from failures of the mechanism itself.
-func targetMissing(reason string) bool {
-	for _, p := range []string{"kernel has no function", "kernel BTF has no function", "kernel has no tracepoint"} {
-		if strings.HasPrefix(reason, p) {
-			return true
-		}
-	}
-	return false
+// familyMissing tells the reasons that mean the kernel refuses a whole family of hooks (no
+// kprobes, no fentry) from those about one hook's target (no such function or tracepoint, or the
+// kernel cannot trace that function), which other kernel versions may well have.
+func familyMissing(reason string) bool {
+	return reason == fentryRefused || strings.HasPrefix(reason, "kernel has no kprobe support")
 }
 
 // choose picks a hook per probe; the error names what each alternative lacks.
