@@ -323,10 +323,13 @@ func checkHooks(t *testing.T, tool, path string) {
 			if sectionFamily(strings.Fields(over)[0]) != force {
 				continue
 			}
-			if strings.Contains(over, "(kernel)") {
-				refused = append(refused, probe)
+			hook, reason, _ := strings.Cut(over, ": ")
+			hook, kernelWide := strings.CutSuffix(hook, " (kernel)")
+			hook = strings.TrimSuffix(hook, " (target)")
+			if kernelWide {
+				refused = append(refused, hook+": "+reason)
 			} else {
-				lacking = append(lacking, probe)
+				lacking = append(lacking, hook+": "+reason)
 			}
 		} else if _, via, ok := strings.Cut(l, " via "); ok {
 			used = append(used, probe)
