@@ -8,7 +8,7 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "setup.sh: must run as root (apt-get)
 . /etc/os-release
 codename=${VERSION_CODENAME:-}
 
-pkgs_common=(clang llvm libelf-dev zlib1g-dev libzstd-dev make pkg-config busybox-static cpio qemu-system-x86 iproute2 file xz-utils e2fsprogs)
+pkgs_common=(clang llvm libelf-dev zlib1g-dev libzstd-dev make pkg-config busybox-static cpio qemu-system-x86 iproute2 file)
 
 if [ "${ID}" = debian ] && [ "$codename" = bookworm ]; then
 	need_root

@@ -5,7 +5,7 @@
 // The same tests run on the host and, through `make vmtest`, inside qemu guests booting other
 // kernels (scripts/vmtest.sh), once per attach family: BPFUTILS_ATTACH=fentry|kprobe|tracepoint
 // makes every tool prefer that family of hooks. The environment a test may rely on:
-//   - BPFUTILS_SCRATCH: a directory on a real disk for block IO (scratchDir; /var/tmp by default);
+//   - BPFUTILS_SCRATCH: a directory on a real disk for block IO (/var/tmp by default);
 //   - BPFUTILS_VM: set in a guest (to its kernel release), whose kernels support every family;
 //   - in a guest, the programs are busybox's applets plus GNU coreutils (dd, sleep, true, ...):
 //     call need(t, "prog") before running anything else, so the test skips instead of failing.
@@ -24,8 +24,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 func binary(t *testing.T) string {
@@ -353,41 +351,6 @@ func checkHooks(t *testing.T, tool, path string) {
 	if len(refused) > 0 && os.Getenv("BPFUTILS_VM") != "" {
 		t.Errorf("BPFUTILS_ATTACH=%s on a kernel with every family, but %s was refused: %s", force, tool, strings.Join(refused, "; "))
 	}
-}
-
-// scratchDir returns a new directory on a disk-backed file system for block IO workloads
-// (O_DIRECT needs one; /tmp may be tmpfs): under BPFUTILS_SCRATCH, which make vmtest points at
-// the guest's virtio disk, else under /var/tmp. It is removed when the test ends.
-func scratchDir(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("BPFUTILS_SCRATCH")
-	if base == "" {
-		base = "/var/tmp"
-	}
-	dir, err := os.MkdirTemp(base, "bpfutils-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
-
-// diskOf names the whole disk holding path the way /proc/partitions and the tools' -d flag
-// spell it ("vda" for a file on vda or on vda1).
-func diskOf(t *testing.T, path string) string {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	dev, err := filepath.EvalSymlinks(fmt.Sprintf("/sys/dev/block/%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev)))
-	if err != nil {
-		t.Fatalf("%s is not on a block device: %v", path, err)
-	}
-	if _, err := os.Stat(filepath.Join(dev, "partition")); err == nil {
-		dev = filepath.Dir(dev)
-	}
-	return filepath.Base(dev)
 }
 
 // need skips the test unless every program is installed: vmtest guests have busybox and
