@@ -3,7 +3,6 @@ package tests
 import (
 	"bytes"
 	"debug/elf"
-	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -75,42 +74,4 @@ func objectPrograms(tool string) []string {
 		}
 	}
 	return names
-}
-
-// objectFamilies lists the attach families (fentry, kprobe, tracepoint) the programs of the
-// tool's object belong to, by their ELF sections; BPFUTILS_ATTACH names the same families.
-func objectFamilies(tool string) map[string]bool {
-	obj, err := bpfobj.Get(tool)
-	if err != nil {
-		return nil
-	}
-	f, err := elf.NewFile(bytes.NewReader(obj))
-	if err != nil {
-		return nil
-	}
-	syms, _ := f.Symbols()
-	fams := map[string]bool{}
-	for _, s := range syms {
-		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || elf.ST_BIND(s.Info) != elf.STB_GLOBAL || int(s.Section) >= len(f.Sections) {
-			continue
-		}
-		if fam := sectionFamily(f.Sections[s.Section].Name); fam != "" {
-			fams[fam] = true
-		}
-	}
-	return fams
-}
-
-// sectionFamily maps a libbpf section name (or a hook kind as `-v` prints it) to its family.
-func sectionFamily(section string) string {
-	kind, _, _ := strings.Cut(section, "/")
-	switch strings.TrimSuffix(kind, ".s") {
-	case "fentry", "fexit", "fmod_ret":
-		return "fentry"
-	case "kprobe", "kretprobe", "ksyscall", "kretsyscall", "kprobe.multi", "kretprobe.multi":
-		return "kprobe"
-	case "tracepoint", "tp", "tp_btf", "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
-		return "tracepoint"
-	}
-	return ""
 }
