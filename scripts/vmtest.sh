@@ -244,6 +244,7 @@ paths() {
 		!on || !/ VMTEST-PATH / { next }
 		{
 			sub(/.* VMTEST-PATH /, "")
+			if ($2 != m) next
 			t = $1
 			if (!(t in seen)) { seen[t] = 1; order[++n] = t }
 			if ($3 == "used") used[t] = 1

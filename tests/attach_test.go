@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"testing"
 
@@ -14,6 +15,18 @@ import (
 // Attach paths: make vmtest runs the tests once per family (BPFUTILS_ATTACH=fentry, kprobe,
 // tracepoint) on kernels that have them all; start and runTool skip the tools a run does not
 // concern and check the hooks the tools report through BPFUTILS_HOOKLOG.
+
+// runFamily is the family of the whole run, as the test binary started; a test may still set
+// BPFUTILS_ATTACH itself (t.Setenv) to force a kind such as raw_tp.
+var runFamily = family(os.Getenv("BPFUTILS_ATTACH"))
+
+// family is the family of a BPFUTILS_ATTACH value, which may name a family or a kind.
+func family(attach string) string {
+	if f := sectionFamily(attach); f != "" {
+		return f
+	}
+	return attach
+}
 
 // objectFamilies lists the attach families (fentry, kprobe, tracepoint) the programs of the
 // tool's object belong to, by their ELF sections; BPFUTILS_ATTACH names the same families.
@@ -53,19 +66,23 @@ func sectionFamily(section string) string {
 	return ""
 }
 
-// skipOtherAttachPath skips a test of tool under BPFUTILS_ATTACH=F when the tool's object has
-// no program of family F: the run for one of its own families tests it. An object with none of
-// the three families (perf events or uprobes only) is tested in the tracepoint run.
+// skipOtherAttachPath skips a test of tool in a run under BPFUTILS_ATTACH=F when the tool's
+// object has no program of family F: the run for one of its own families tests it. An object
+// with none of the three families (perf events or uprobes only) is tested in the tracepoint run.
 func skipOtherAttachPath(t *testing.T, tool string) {
 	t.Helper()
-	force := os.Getenv("BPFUTILS_ATTACH")
+	force := runFamily
 	fams := objectFamilies(tool)
 	if force == "" || fams == nil || fams[force] || (len(fams) == 0 && force == "tracepoint") {
 		return
 	}
-	var own []string
-	for f := range fams {
-		own = append(own, f)
+	own := []string{"tracepoint"}
+	if len(fams) > 0 {
+		own = own[:0]
+		for f := range fams {
+			own = append(own, f)
+		}
+		sort.Strings(own)
 	}
 	t.Skipf("%s has no %s programs; it is tested with BPFUTILS_ATTACH=%s", tool, force, strings.Join(own, "|"))
 }
@@ -91,7 +108,7 @@ func checkHooks(t *testing.T, tool, path string) {
 	if len(data) == 0 {
 		return // the tool did not get as far as attaching (bad input, early exit)
 	}
-	force := os.Getenv("BPFUTILS_ATTACH")
+	force := family(os.Getenv("BPFUTILS_ATTACH"))
 	var used, forced, lacking, refused []string
 	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		// "object: probe via KIND TARGET" or "object: probe passed over KIND TARGET (target|kernel): reason"
