@@ -12,7 +12,7 @@
 #   VMTEST_MODES="fentry kprobe tracepoint"   attach families, one test run each
 #   VMTEST_RUN=REGEXP                         only these integration tests (go test -run)
 #   VMTEST_TIMEOUT=600                        seconds a guest may take before it counts as failed
-#   VMTEST_JOBS=2                             guests booted at once (TCG uses one core per vCPU)
+#   VMTEST_JOBS=2                             guests booted at once (each keeps one host core busy)
 #   VMTEST_SMP=2                              vCPUs per guest
 #   VMTEST_CMD='grep foo /proc/kallsyms'      run this in each guest instead of the tests, print
 #                                             its output (a look at a kernel; always exits 0)
