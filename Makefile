@@ -44,6 +44,11 @@ vet: $(BPF_OBJS)
 test: bpfutils vet
 	$(GO) test -tags $(GO_TAGS) -count=1 ./...
 
+# The integration tests inside qemu guests booting Debian's 6.1 and 6.12 kernels, once per attach
+# family, plus the verifier test (scripts/vmtest.sh; VMTEST_* variables tune it).
+vmtest: bpfutils
+	scripts/vmtest.sh
+
 install: bpfutils
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 bpfutils $(DESTDIR)$(BINDIR)/bpfutils

@@ -47,6 +47,8 @@ func dispatch(argv []string, stdout, stderr io.Writer) int {
 		return 0
 	case "--install":
 		return install(args[1:], stderr)
+	case "--verify":
+		return verify(args[1:], stdout, stderr)
 	case "-h", "--help":
 		usage(stdout)
 		return 0
@@ -74,7 +76,8 @@ func names() []string {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "%s %s: BPF tracing tools in one binary (ports of bcc's libbpf-tools)\n\n", multicallName, app.Version)
 	fmt.Fprintf(w, "Usage: %s TOOL [ARGS...]\n   or: TOOL [ARGS...]   (with TOOL a link to %s)\n", multicallName, multicallName)
-	fmt.Fprintf(w, "       %s --list | --install [-s] DIR\n\nTools:\n", multicallName)
+	fmt.Fprintf(w, "       %s --list | --install [-s] DIR | --verify [OBJECT...]\n", multicallName)
+	fmt.Fprintf(w, "       (--verify: load every BPF program once to check that this kernel accepts it)\n\nTools:\n")
 	for _, n := range names() {
 		t, _ := lookup(n)
 		fmt.Fprintf(w, "  %-16s %s\n", n, t.Usage)

@@ -1,6 +1,14 @@
 // Package tests runs the built bpfutils binary the way a user does, through a symlink named
 // after the tool, while the test makes a real workload, and checks what the tool saw.
 // The binary comes from BPFUTILS_BIN or ../bpfutils (make builds it).
+//
+// The same tests run on the host and, through `make vmtest`, inside qemu guests booting other
+// kernels (scripts/vmtest.sh), once per attach family: BPFUTILS_ATTACH=fentry|kprobe|tracepoint
+// makes every tool prefer that family of hooks. The environment a test may rely on:
+//   - BPFUTILS_SCRATCH: a directory on a real disk for block IO (/var/tmp by default);
+//   - BPFUTILS_VM: set in a guest (to its kernel release), whose kernels support every family;
+//   - in a guest, the programs are busybox's applets plus GNU coreutils (dd, sleep, true, ...):
+//     call need(t, "prog") before running anything else, so the test skips instead of failing.
 package tests
 
 import (
@@ -61,8 +69,11 @@ type proc struct {
 // attached), so that the workload that follows is seen.
 func start(t *testing.T, tool string, args ...string) *proc {
 	t.Helper()
+	skipOtherAttachPath(t, tool)
+	hooks := hookLog(t)
 	p := &proc{t: t, lines: make(chan string, 1<<16), done: make(chan struct{})}
 	p.cmd = exec.Command(toolPath(t, tool), args...)
+	p.cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
 	p.cmd.Stderr = &lockedWriter{mu: &p.mu, buf: &p.stderr}
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -99,6 +110,7 @@ func start(t *testing.T, tool string, args ...string) *proc {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("%s %v printed nothing in 20s\nstderr: %s", tool, args, p.Stderr())
 	}
+	checkHooks(t, tool, hooks)
 	return p
 }
 
@@ -155,9 +167,12 @@ func (p *proc) waitFor(want string, limit time.Duration) {
 // runTool runs a tool to completion and returns its stdout, stderr and exit code.
 func runTool(t *testing.T, tool string, args ...string) (string, string, int) {
 	t.Helper()
+	skipOtherAttachPath(t, tool)
+	hooks := hookLog(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, toolPath(t, tool), args...)
+	cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -167,6 +182,7 @@ func runTool(t *testing.T, tool string, args ...string) (string, string, int) {
 	} else if err != nil {
 		t.Fatal(err)
 	}
+	checkHooks(t, tool, hooks)
 	return out.String(), errb.String(), code
 }
 

@@ -13,6 +13,8 @@ import (
 
 var fentryCache sync.Map // function name -> reason ("" when fentry works)
 
+const fentryRefused = "kernel does not allow fentry/fexit programs"
+
 // fentryAvailability loads a trivial fentry program against fn, the only reliable way to learn
 // whether the kernel lets us trace fn with fentry/fexit (BTF, trampolines and lockdown all play).
 func fentryAvailability(fn string) string {
@@ -49,7 +51,7 @@ func probeFentry(fn string) string {
 	}
 	if err := mod.BPFLoadObject(); err != nil {
 		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.Errno(524)) /* ENOTSUPP */ || errors.Is(err, syscall.EOPNOTSUPP) {
-			return "kernel does not allow fentry/fexit programs"
+			return fentryRefused
 		}
 		return fmt.Sprintf("fentry on %s not possible", fn)
 	}

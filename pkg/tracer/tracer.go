@@ -50,6 +50,10 @@ type Tracer struct {
 var (
 	logOnce sync.Once
 	quiet   atomic.Bool
+	// logSink, while set, receives libbpf's warnings instead of stderr (Verify keeps the
+	// verifier's log of a failed load this way).
+	logSink atomic.Pointer[strings.Builder]
+	sinkMu  sync.Mutex
 )
 
 func silenceWarnings(on bool) { quiet.Store(on) }
@@ -58,6 +62,15 @@ func setupLogging() {
 	logOnce.Do(func() {
 		bpf.SetLoggerCbs(bpf.Callbacks{
 			Log: func(level int, msg string) {
+				if sink := logSink.Load(); sink != nil {
+					if level > bpf.LibbpfWarnLevel {
+						return
+					}
+					sinkMu.Lock()
+					sink.WriteString(msg)
+					sinkMu.Unlock()
+					return
+				}
 				if quiet.Load() {
 					return
 				}
@@ -69,9 +82,20 @@ func setupLogging() {
 	})
 }
 
+// Capture, when set, receives the spec of every Open instead of having it loaded; Open then
+// returns ErrCaptured. `bpfutils --verify` learns this way what each tool would load.
+var Capture func(Spec)
+
+// ErrCaptured is what Open returns while Capture is set.
+var ErrCaptured = errors.New("BPF object captured for verification, not loaded")
+
 // Open loads the object described by spec and attaches its probes. When a chosen hook fails to
 // attach, the object is reopened without that hook, so that the next alternative gets its turn.
 func Open(spec Spec) (*Tracer, error) {
+	if Capture != nil {
+		Capture(spec)
+		return nil, ErrCaptured
+	}
 	setupLogging()
 	failed := map[Hook]string{}
 	for {
@@ -131,11 +155,50 @@ func open(spec Spec, failed map[Hook]string) (*Tracer, *Hook, error) {
 			t.Close()
 			return nil, &h, fmt.Errorf("attach %s to %s: %w", h.Prog, h, err)
 		}
-		if Verbose {
-			fmt.Fprintf(os.Stderr, "%s: %s via %s\n", spec.Object, p.What, h)
+	}
+	reportHooks(spec, chosen, failed)
+	return t, nil, nil
+}
+
+// reportHooks says which hook each probe uses: on stderr with -v, and in the file named by
+// BPFUTILS_HOOKLOG, which also lists the hooks passed over and why. Tests read that file to
+// check that a forced attach path was taken wherever the kernel has its targets.
+func reportHooks(spec Spec, chosen map[string]Hook, failed map[Hook]string) {
+	var log strings.Builder
+	for _, p := range spec.Probes {
+		h, ok := chosen[p.What]
+		for _, alt := range p.ordered() {
+			if ok && alt == h {
+				break
+			}
+			reason, bad := failed[alt]
+			if !bad {
+				reason = availability(alt)
+			}
+			class := "target"
+			if familyMissing(reason) {
+				class = "kernel"
+			}
+			fmt.Fprintf(&log, "%s: %s passed over %s (%s): %s\n", spec.Object, p.What, alt, class, reason)
+		}
+		if ok {
+			line := fmt.Sprintf("%s: %s via %s\n", spec.Object, p.What, h)
+			log.WriteString(line)
+			if Verbose {
+				fmt.Fprint(os.Stderr, line)
+			}
 		}
 	}
-	return t, nil, nil
+	if path := os.Getenv("BPFUTILS_HOOKLOG"); path != "" {
+		os.WriteFile(path, []byte(log.String()), 0o644)
+	}
+}
+
+// familyMissing tells the reasons that mean the kernel refuses a whole family of hooks (no
+// kprobes, no fentry) from those about one hook's target (no such function or tracepoint, or the
+// kernel cannot trace that function), which other kernel versions may well have.
+func familyMissing(reason string) bool {
+	return reason == fentryRefused || strings.HasPrefix(reason, "kernel has no kprobe support")
 }
 
 // choose picks a hook per probe; the error names what each alternative lacks.
