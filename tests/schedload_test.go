@@ -218,8 +218,7 @@ func (l *schedLoad) tids() map[string]bool {
 // without tp_btf) and checks with -v that it took them.
 func startRawTP(t *testing.T, tool string, args ...string) *proc {
 	t.Helper()
-	os.Setenv("BPFUTILS_ATTACH", "raw_tp")
-	defer os.Unsetenv("BPFUTILS_ATTACH")
+	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
 	p := start(t, tool, append([]string{"-v"}, args...)...)
 	// stderr is copied by its own goroutine: it may lag behind the header on stdout.
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
