@@ -64,7 +64,8 @@ type Probe struct {
 }
 
 // forcedFamily lets tests exercise every attach path: BPFUTILS_ATTACH=kprobe moves kprobe hooks
-// ahead of the others wherever a probe has them.
+// ahead of the others wherever a probe has them; a kind's own name (raw_tp, tp_btf) picks that
+// kind within its family.
 func forcedFamily() string { return os.Getenv("BPFUTILS_ATTACH") }
 
 func (p Probe) ordered() []Hook {
@@ -74,7 +75,7 @@ func (p Probe) ordered() []Hook {
 	}
 	var first, rest []Hook
 	for _, h := range p.Hooks {
-		if h.Kind.family() == force {
+		if h.Kind.family() == force || h.Kind.String() == force {
 			first = append(first, h)
 		} else {
 			rest = append(rest, h)
