@@ -21,6 +21,9 @@ struct {
 	__type(value, __u64);
 } entered_at SEC(".maps");
 
+/* Names the event type in the object's BTF, where the layout test finds it. */
+struct softirqslower_event event_layout_ __attribute__((unused));
+
 static __always_inline bool wanted(__u32 cpu, __u32 vec)
 {
 	return vec < SOFTIRQ_VECTORS && (only_cpu < 0 || (__u32)only_cpu == cpu);
