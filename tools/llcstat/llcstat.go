@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"time"
@@ -109,6 +110,12 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	report(w, entries, perThread)
+	return w.Flush()
+}
+
+// report prints a row per process (or thread) and CPU, then the totals.
+func report(w io.Writer, entries []bpfmap.Entry[key, value], perThread bool) {
 	slices.SortFunc(entries, func(a, b bpfmap.Entry[key, value]) int {
 		return cmp.Or(cmp.Compare(a.Key.Pid, b.Key.Pid), cmp.Compare(a.Key.Tid, b.Key.Tid), cmp.Compare(a.Key.CPU, b.Key.CPU))
 	})
@@ -129,7 +136,6 @@ func run(c *cli.Context) error {
 		misses += v.Miss
 	}
 	fmt.Fprintf(w, "Total References: %d Total Misses: %d Hit Rate: %.2f%%\n", refs, misses, hitRate(refs, misses))
-	return w.Flush()
 }
 
 // hitRate is the share of references that did not miss, in percent. Samples of the two events
