@@ -13,7 +13,7 @@ import (
 func TestReport(t *testing.T) {
 	var busy, idle, sys histogram
 	busy.Slots[12], busy.Slots[15] = 40, 7 // 2400 and 3000 MHz
-	idle.Slots[25] = 1                      // 5000 MHz and above
+	idle.Slots[25] = 1                     // 5000 MHz and above
 	sys.Slots[12], sys.Slots[15], sys.Slots[25] = 90, 7, 1
 	comms := []bpfmap.Entry[hkey, histogram]{
 		{Key: hkey{filter.Comm("worker")}, Value: busy},
