@@ -175,7 +175,7 @@ func TestHardirqsOneCPU(t *testing.T) {
 	if !strings.Contains(out, "\n"+hardirqsHeader+" CPU\n") {
 		t.Fatalf("no per-CPU header in\n%s", out)
 	}
-	if !regexp.MustCompile(`\n\d\d:\d\d:\d\d\n`+regexp.QuoteMeta(hardirqsHeader)).MatchString(out) {
+	if !regexp.MustCompile(`\n\d\d:\d\d:\d\d\n` + regexp.QuoteMeta(hardirqsHeader)).MatchString(out) {
 		t.Errorf("no -T timestamp line before the table in\n%s", out)
 	}
 	var seen uint64
