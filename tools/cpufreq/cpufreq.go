@@ -124,9 +124,8 @@ func run(c *cli.Context) error {
 	w := app.Output
 	fmt.Fprintln(w, "Sampling CPU freq system-wide & by process. Ctrl-C to end.")
 	w.Flush()
-	ctx, stop := app.Signals(c.Context)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, duration)
+	// The tool's context ends on Ctrl-C.
+	ctx, cancel := context.WithTimeout(c.Context, duration)
 	defer cancel()
 	<-ctx.Done()
 

@@ -100,9 +100,8 @@ func run(c *cli.Context) error {
 	w := app.Output
 	fmt.Fprintf(w, "Running for %d seconds or Hit Ctrl-C to end.\n", int64(duration/time.Second))
 	w.Flush()
-	ctx, stop := app.Signals(c.Context)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, duration)
+	// The tool's context ends on Ctrl-C.
+	ctx, cancel := context.WithTimeout(c.Context, duration)
 	defer cancel()
 	<-ctx.Done()
 
