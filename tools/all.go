@@ -8,11 +8,16 @@ import (
 	"github.com/bpfutils/bpfutils/tools/biosnoop"
 	"github.com/bpfutils/bpfutils/tools/bitesize"
 	"github.com/bpfutils/bpfutils/tools/cpudist"
+	"github.com/bpfutils/bpfutils/tools/cpufreq"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/hardirqs"
+	"github.com/bpfutils/bpfutils/tools/llcstat"
 	"github.com/bpfutils/bpfutils/tools/opensnoop"
 	"github.com/bpfutils/bpfutils/tools/runqlat"
 	"github.com/bpfutils/bpfutils/tools/runqlen"
 	"github.com/bpfutils/bpfutils/tools/runqslower"
+	"github.com/bpfutils/bpfutils/tools/softirqs"
+	"github.com/bpfutils/bpfutils/tools/softirqslower"
 )
 
 // All is the registry; adding a tool adds one line here.
@@ -27,4 +32,10 @@ var All = []app.Tool{
 	runqslower.Tool,
 	cpudist.Tool,
 	opensnoop.Tool,
+	cpufreq.Tool,
+	execsnoop.Tool,
+	hardirqs.Tool,
+	llcstat.Tool,
+	softirqs.Tool,
+	softirqslower.Tool,
 }

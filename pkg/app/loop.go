@@ -32,7 +32,7 @@ func Interval(c *cli.Context, defInterval time.Duration) (interval time.Duration
 		if err != nil {
 			return 0, 0, UsageError{err}
 		}
-		interval = time.Duration(n) * time.Second
+		interval = seconds(n)
 	}
 	if args.Len() == 2 {
 		n, err := filter.Positive("count", args.Get(1))
@@ -57,7 +57,16 @@ func Duration(c *cli.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, UsageError{err}
 	}
-	return time.Duration(n) * time.Second, nil
+	return seconds(n), nil
+}
+
+// seconds converts a positional count of seconds; anything from Forever on means Forever (and
+// cannot overflow time.Duration).
+func seconds(n int) time.Duration {
+	if n >= int(Forever/time.Second) {
+		return Forever
+	}
+	return time.Duration(n) * time.Second
 }
 
 // Report calls print every interval until count reports were made or ctx ended (the tool's

@@ -106,3 +106,16 @@ func CommaPIDs(s string) ([]uint32, error) {
 	}
 	return pids, nil
 }
+
+// CPU parses a CPU number for the tools that watch one CPU; ncpu is how many CPUs the machine
+// can have (0: unknown, no upper bound checked).
+func CPU(s string, ncpu int) (int, error) {
+	n, err := strconv.ParseUint(s, 10, 31)
+	if err != nil {
+		return 0, fmt.Errorf("invalid cpu: %s", s)
+	}
+	if ncpu > 0 && int(n) >= ncpu {
+		return 0, fmt.Errorf("cpu %d out of range, system has %d CPUs (0-%d)", n, ncpu, ncpu-1)
+	}
+	return int(n), nil
+}

@@ -274,3 +274,45 @@ func FuzzCommaPIDs(f *testing.F) {
 		}
 	})
 }
+
+func TestCPU(t *testing.T) {
+	tests := []struct {
+		in      string
+		ncpu    int
+		want    int
+		wantErr string
+	}{
+		{"0", 2, 0, ""},
+		{"1", 2, 1, ""},
+		{"7", 0, 7, ""},
+		{"2", 2, 0, "cpu 2 out of range, system has 2 CPUs (0-1)"},
+		{"-1", 2, 0, "invalid cpu: -1"},
+		{"x", 2, 0, "invalid cpu: x"},
+		{"", 2, 0, "invalid cpu: "},
+		{"99999999999", 0, 0, "invalid cpu: 99999999999"},
+	}
+	for _, tt := range tests {
+		got, err := CPU(tt.in, tt.ncpu)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("CPU(%q, %d) error %v, want %q", tt.in, tt.ncpu, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("CPU(%q, %d) = %d, %v; want %d", tt.in, tt.ncpu, got, err, tt.want)
+		}
+	}
+}
+
+func FuzzCPU(f *testing.F) {
+	for _, s := range []string{"0", "1", "-1", "x", "2147483648"} {
+		f.Add(s, 4)
+	}
+	f.Fuzz(func(t *testing.T, s string, ncpu int) {
+		n, err := CPU(s, ncpu)
+		if err == nil && (n < 0 || (ncpu > 0 && n >= ncpu)) {
+			t.Fatalf("CPU(%q, %d) = %d", s, ncpu, n)
+		}
+	})
+}

@@ -1,0 +1,210 @@
+package tests
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const hardirqsHeader = "HARDIRQ                           TOTAL_count TOTAL_usecs MAX_usecs"
+
+// hardirqRows parses the table of a hardirqs report: per "name" (or "name/cpu" with -C),
+// count, total and max.
+func hardirqRows(t *testing.T, out string, perCPU bool) map[string][3]uint64 {
+	t.Helper()
+	rows := map[string][3]uint64{}
+	want := 4
+	if perCPU {
+		want = 5
+	}
+	for _, l := range strings.Split(out, "\n") {
+		f := fields(l)
+		if len(f) != want || f[0] == "HARDIRQ" {
+			continue
+		}
+		var v [3]uint64
+		for i := range v {
+			n, err := strconv.ParseUint(f[i+1], 10, 64)
+			if err != nil {
+				t.Fatalf("bad row %q", l)
+			}
+			v[i] = n
+		}
+		key := f[0]
+		if perCPU {
+			key += "/" + f[4]
+		}
+		r := rows[key]
+		rows[key] = [3]uint64{r[0] + v[0], r[1] + v[1], max(r[2], v[2])}
+	}
+	return rows
+}
+
+var histRow = regexp.MustCompile(`^ +(\d+) -> (\d+) +: (\d+) +\|[* ]+\|$`)
+
+// histogramAfter finds the log2 histogram printed under the line title and returns its unit
+// label and the sum of its counts. Layout details are held to pkg/hist's golden tests.
+func histogramAfter(t *testing.T, out, title string) (label string, total uint64) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if l != title {
+			continue
+		}
+		if i+1 >= len(lines) || !strings.HasSuffix(lines[i+1], " : count    distribution") {
+			t.Fatalf("no histogram header after %q\n%s", title, out)
+		}
+		label = strings.Fields(lines[i+1])[0]
+		for _, r := range lines[i+2:] {
+			m := histRow.FindStringSubmatch(r)
+			if m == nil {
+				break
+			}
+			n, _ := strconv.ParseUint(m[3], 10, 64)
+			total += n
+		}
+		return label, total
+	}
+	t.Fatalf("no line %q in\n%s", title, out)
+	return "", 0
+}
+
+// Bounds on what the tool can have counted of the interrupts the kernel counts (in
+// /proc/interrupts or /proc/softirqs). Upper: no more than the kernel counted from before the
+// tool started to after it ended. Lower: it saw
+// them at all. The exact lower bound (every interrupt counted while it ran) does not hold on
+// the 6.18 test VM: under CPU load the BPF programs on irq_handler_entry/exit miss up to 60%
+// of the hits that an ftrace instance on the same tracepoint sees (no recursion misses
+// counted); measured with this tool and a bash loader alike. A tenth is far below that.
+func checkSeen(t *testing.T, what string, seen, during, lifetime uint64, out string) {
+	t.Helper()
+	t.Logf("%s: the kernel counted %d while the workload ran, %d over the tool's life; the tool %d",
+		what, during, lifetime, seen)
+	if during == 0 || seen == 0 || seen < during/10 || seen > lifetime {
+		t.Errorf("%s: the tool counted %d; the kernel counted %d while the workload ran and %d over the tool's life\n%s",
+			what, seen, during, lifetime, out)
+	}
+}
+
+// TestHardirqs: the disk's interrupts are counted, with their time.
+func TestHardirqs(t *testing.T) {
+	irqs := diskIRQs(t)
+	first := interruptCounts(t)
+	p := start(t, "hardirqs")
+	if line := strings.Split(p.Stdout(), "\n")[0]; line != "Tracing hard irq event time... Hit Ctrl-C to end." {
+		t.Fatalf("first line %q", line)
+	}
+	before := interruptCounts(t)
+	directWrites(t, 500)
+	_, during := growth(before, interruptCounts(t), irqs...)
+	out := p.stop()
+	_, lifetime := growth(first, interruptCounts(t), irqs...)
+	if !strings.Contains(out, "\n"+hardirqsHeader+"\n") {
+		t.Fatalf("no header %q in\n%s", hardirqsHeader, out)
+	}
+	rows := hardirqRows(t, out, false)
+	var seen uint64
+	for _, irq := range irqs {
+		r := rows[irq]
+		seen += r[0]
+		if r[0] > 0 && (r[2] > r[1] || r[1] > r[0]*r[2]) {
+			t.Errorf("%s: count %d, total %d, max %d", irq, r[0], r[1], r[2])
+		}
+	}
+	checkSeen(t, strings.Join(irqs, ","), seen, during, lifetime, out)
+}
+
+// TestHardirqsDistPerCPU: -d -C -N histograms, per CPU, in nanoseconds, from reports that end
+// by themselves after count intervals.
+func TestHardirqsDistPerCPU(t *testing.T) {
+	irqs := diskIRQs(t)
+	first := interruptCounts(t)
+	p := start(t, "hardirqs", "-dCN", "1", "2")
+	before := interruptCounts(t)
+	directWrites(t, 300)
+	_, during := growth(before, interruptCounts(t), irqs...)
+	out := p.wait(10 * time.Second)
+	perCPU, lifetime := growth(first, interruptCounts(t), irqs...)
+	if strings.Contains(out, "HARDIRQ") {
+		t.Errorf("-d printed the table\n%s", out)
+	}
+	if n := strings.Count(out, "\n\n"); n != 2 {
+		t.Errorf("%d reports, want 2\n%s", n, out)
+	}
+	var seen uint64
+	for _, irq := range irqs {
+		for cpu, n := range perCPU {
+			title := fmt.Sprintf("cpu = %d hardirq = %s", cpu, irq)
+			if n == 0 && !strings.Contains(out, title+"\n") {
+				continue
+			}
+			label, total := histogramAfter(t, out, title)
+			if label != "nsecs" {
+				t.Errorf("unit %q, want nsecs", label)
+			}
+			seen += total
+		}
+	}
+	checkSeen(t, strings.Join(irqs, ","), seen, during, lifetime, out)
+}
+
+// TestHardirqsOneCPU: -s keeps the CPU that takes the disk's interrupts and nothing else, -T
+// stamps the report; the raw tracepoint path and the cgroup filter (the root cgroup: every
+// task) count the same way.
+func TestHardirqsOneCPU(t *testing.T) {
+	irqs := diskIRQs(t)
+	before := interruptCounts(t)
+	directWrites(t, 50)
+	perCPU, _ := growth(before, interruptCounts(t), irqs...)
+	busiest := 0
+	for cpu, n := range perCPU {
+		if n > perCPU[busiest] {
+			busiest = cpu
+		}
+	}
+	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	first := interruptCounts(t)
+	p := start(t, "hardirqs", "-v", "-C", "-s", fmt.Sprint(busiest), "-c", "/sys/fs/cgroup/unified", "-T")
+	before = interruptCounts(t)
+	directWrites(t, 300)
+	duringCPU, _ := growth(before, interruptCounts(t), irqs...)
+	out := p.stop()
+	lifeCPU, _ := growth(first, interruptCounts(t), irqs...)
+	if !strings.Contains(out, "\n"+hardirqsHeader+" CPU\n") {
+		t.Fatalf("no per-CPU header in\n%s", out)
+	}
+	if !regexp.MustCompile(`\n\d\d:\d\d:\d\d\n` + regexp.QuoteMeta(hardirqsHeader)).MatchString(out) {
+		t.Errorf("no -T timestamp line before the table in\n%s", out)
+	}
+	var seen uint64
+	for key, r := range hardirqRows(t, out, true) {
+		name, cpu, _ := strings.Cut(key, "/")
+		if cpu != fmt.Sprint(busiest) {
+			t.Errorf("row for CPU %s with -s %d: %s %v", cpu, busiest, name, r)
+		}
+		for _, irq := range irqs {
+			if name == irq {
+				seen += r[0]
+			}
+		}
+	}
+	checkSeen(t, fmt.Sprintf("%s on CPU %d", strings.Join(irqs, ","), busiest), seen, duringCPU[busiest], lifeCPU[busiest], out)
+	if !strings.Contains(p.Stderr(), "via raw_tp irq:irq_handler_entry") {
+		t.Errorf("BPFUTILS_ATTACH=raw_tp not used: %s", p.Stderr())
+	}
+}
+
+func TestHardirqsBadInput(t *testing.T) {
+	badInput(t, "hardirqs", `invalid interval "x"`, "x")
+	badInput(t, "hardirqs", `invalid interval "0"`, "0")
+	badInput(t, "hardirqs", `invalid count "-1"`, "1", "-1")
+	badInput(t, "hardirqs", "unrecognized positional argument: 3", "1", "2", "3")
+	badInput(t, "hardirqs", "invalid cpu: -1", "-s", "-1")
+	badInput(t, "hardirqs", "invalid cpu: one", "--cpu", "one")
+	badInput(t, "hardirqs", "cpu 4096 out of range", "-s", "4096")
+	badInput(t, "hardirqs", "flag provided but not defined", "--bogus")
+	badInput(t, "hardirqs", "cgroup", "-c", "/nonexistent/cgroup")
+}
