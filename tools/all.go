@@ -9,10 +9,13 @@ import (
 	"github.com/bpfutils/bpfutils/tools/bitesize"
 	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/offcputime"
 	"github.com/bpfutils/bpfutils/tools/opensnoop"
+	"github.com/bpfutils/bpfutils/tools/profile"
 	"github.com/bpfutils/bpfutils/tools/runqlat"
 	"github.com/bpfutils/bpfutils/tools/runqlen"
 	"github.com/bpfutils/bpfutils/tools/runqslower"
+	"github.com/bpfutils/bpfutils/tools/wakeuptime"
 )
 
 // All is the registry; adding a tool adds one line here.
@@ -27,4 +30,7 @@ var All = []app.Tool{
 	runqslower.Tool,
 	cpudist.Tool,
 	opensnoop.Tool,
+	profile.Tool,
+	offcputime.Tool,
+	wakeuptime.Tool,
 }

@@ -20,6 +20,22 @@ import (
 // The links go to t, so t.Close detaches them and closes the events. prog must be listed in the
 // tracer.Spec's Manual programs.
 func AttachCPUClock(t *tracer.Tracer, prog string, freq int) error {
+	return AttachSampler(t, prog, Sampling{Freq: freq})
+}
+
+// Sampling says how often a cpu-clock event fires, and on which CPUs.
+type Sampling struct {
+	Freq   int    // samples per second (frequency mode), or
+	Period uint64 // one sample every Period nanoseconds of CPU time (Freq 0)
+	CPU    int    // one CPU; AllCPUs for every online CPU
+}
+
+// AllCPUs as Sampling.CPU samples every online CPU (CPU 0 is a CPU like any other).
+const AllCPUs = -1
+
+// AttachSampler runs program prog of t on the cpu-clock events s describes, one per sampled
+// CPU; like AttachCPUClock, the links go to t.
+func AttachSampler(t *tracer.Tracer, prog string, s Sampling) error {
 	p := t.Program(prog)
 	ncpu, err := bpf.NumPossibleCPUs()
 	if err != nil {
@@ -29,17 +45,29 @@ func AttachCPUClock(t *tracer.Tracer, prog string, freq int) error {
 		Type:   unix.PERF_TYPE_SOFTWARE,
 		Config: unix.PERF_COUNT_SW_CPU_CLOCK,
 		Size:   uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
-		Sample: uint64(freq),
-		Bits:   unix.PerfBitFreq,
+		Sample: s.Period,
+	}
+	if s.Freq > 0 {
+		attr.Sample, attr.Bits = uint64(s.Freq), unix.PerfBitFreq
+	}
+	first, last := 0, ncpu-1
+	if s.CPU != AllCPUs {
+		if s.CPU < 0 || s.CPU >= ncpu {
+			return fmt.Errorf("invalid CPU %d: this machine has CPUs 0 to %d", s.CPU, ncpu-1)
+		}
+		first, last = s.CPU, s.CPU
 	}
 	attached := 0
-	for cpu := 0; cpu < ncpu; cpu++ {
+	for cpu := first; cpu <= last; cpu++ {
 		fd, err := unix.PerfEventOpen(&attr, -1, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
 		if errors.Is(err, unix.ENODEV) {
+			if s.CPU != AllCPUs {
+				return fmt.Errorf("cannot sample CPU %d: it is offline", cpu)
+			}
 			continue // offline CPU
 		}
 		if err != nil {
-			return openError(err, freq)
+			return openError(err, s.Freq)
 		}
 		link, err := p.AttachPerfEvent(fd)
 		if err != nil {
@@ -57,6 +85,8 @@ func AttachCPUClock(t *tracer.Tracer, prog string, freq int) error {
 
 func openError(err error, freq int) error {
 	switch {
+	case errors.Is(err, unix.EINVAL) && freq == 0:
+		return fmt.Errorf("cannot open a cpu-clock perf event with this sample period: %v", err)
 	case errors.Is(err, unix.EINVAL):
 		if limit := MaxSampleRate(); limit > 0 && freq > limit {
 			return fmt.Errorf("cannot sample at %d Hz: above the kernel's limit of %d Hz (kernel.perf_event_max_sample_rate)", freq, limit)
