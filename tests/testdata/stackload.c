@@ -4,7 +4,7 @@
  *
  *   stackload COMM spin MILLIS            burn CPU in burn_here() <- spin_loop()
  *   stackload COMM sleep COUNT MILLIS     block in nanosleep under sleep_here()
- *   stackload COMM pingpong COMM2 ROUNDS  bounce a byte through two pipes with a child COMM2
+ *   stackload COMM pingpong COMM2 MILLIS  bounce a byte through two pipes with a child COMM2
  *
  * It names itself COMM, prints "ready PID", waits for a line on stdin, works, prints "done",
  * then stays until stdin closes, so that its symbols can still be read.
@@ -58,22 +58,25 @@ __attribute__((noinline)) void sleep_here(int count, long millis)
 		nap(millis);
 }
 
-__attribute__((noinline)) void pong_side(int in, int out, int rounds)
+/* Answers until the parent closes its end. */
+__attribute__((noinline)) void pong_side(int in, int out)
 {
 	char c;
 
-	for (int i = 0; i < rounds; i++)
-		if (read(in, &c, 1) != 1 || write(out, &c, 1) != 1)
-			exit(1);
+	while (read(in, &c, 1) == 1)
+		if (write(out, &c, 1) != 1)
+			break;
 }
 
-__attribute__((noinline)) void ping_side(int in, int out, int rounds)
+__attribute__((noinline)) void ping_side(int in, int out, double millis)
 {
+	double end = now_ms() + millis;
 	char c = 'x';
 
-	for (int i = 0; i < rounds; i++)
+	while (now_ms() < end)
 		if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
 			exit(1);
+	close(out);
 }
 
 int main(int argc, char **argv)
@@ -93,10 +96,14 @@ int main(int argc, char **argv)
 		if (child == 0) {
 			prctl(PR_SET_NAME, argv[3]);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			pong_side(to_child[0], to_parent[1], atoi(argv[4]));
+			close(to_child[1]);
+			close(to_parent[0]);
+			pong_side(to_child[0], to_parent[1]);
 			pause();
 			_exit(0);
 		}
+		close(to_child[0]);
+		close(to_parent[1]);
 		printf("child %d\n", child);
 	}
 	printf("ready %d\n", getpid());
@@ -107,7 +114,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[2], "sleep") && argc > 4)
 		sleep_here(atoi(argv[3]), atol(argv[4]));
 	else if (!strcmp(argv[2], "pingpong") && argc > 4)
-		ping_side(to_parent[0], to_child[1], atoi(argv[4]));
+		ping_side(to_parent[0], to_child[1], atof(argv[4]));
 	else
 		return 2;
 	printf("done\n");

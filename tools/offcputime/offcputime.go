@@ -123,6 +123,9 @@ func run(c *cli.Context) error {
 		Probes: []tracer.Probe{tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch")},
 	}
 	storage.Configure(&spec)
+	// Symbols first, as libbpf-tools: the duration then counts from the attach.
+	symbolizer := syms.New()
+	kernErr := symbolizer.LoadKernel()
 	t, err := app.Start(spec)
 	if err != nil {
 		return err
@@ -135,9 +138,8 @@ func run(c *cli.Context) error {
 	if err := bpfmap.AddKeys(t.Map("pids"), tids, uint8(0)); err != nil {
 		return err
 	}
-	symbolizer := syms.New()
-	if err := symbolizer.LoadKernel(); err != nil && !userStacks {
-		app.Warnf("kernel symbols unavailable: %v", err)
+	if kernErr != nil && !userStacks {
+		app.Warnf("kernel symbols unavailable: %v", kernErr)
 	}
 
 	w := app.Output
@@ -150,9 +152,10 @@ func run(c *cli.Context) error {
 	if wait == 0 {
 		wait = app.Forever
 	}
-	style := stacks.Style{Folded: folded, Delimited: c.Bool("delimited"), Verbose: c.Bool("verbose")}
+	// -v (libbpf-tools) and -f (Python) never met: folded output stays flame-graph input.
+	style := stacks.Style{Folded: folded, Delimited: c.Bool("delimited")}
 	if !folded {
-		style.UnknownKernel, style.Numbered, style.MissedTo = "unknown", true, os.Stderr
+		style.Verbose, style.UnknownKernel, style.Numbered, style.MissedTo = c.Bool("verbose"), "unknown", true, os.Stderr
 	}
 	return app.Report(c.Context, wait, 1, func() error { return printMap(t, symbolizer, style) })
 }

@@ -84,14 +84,16 @@ func run(c *cli.Context) error {
 		},
 	}
 	storage.Configure(&spec)
+	// Symbols first, as libbpf-tools: the duration then counts from the attach.
+	symbolizer := syms.New()
+	kernErr := symbolizer.LoadKernel()
 	t, err := app.Start(spec)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	symbolizer := syms.New()
-	if err := symbolizer.LoadKernel(); err != nil {
-		app.Warnf("kernel symbols unavailable: %v", err)
+	if kernErr != nil {
+		app.Warnf("kernel symbols unavailable: %v", kernErr)
 	}
 
 	w := app.Output
