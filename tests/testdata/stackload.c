@@ -2,7 +2,8 @@
  * Workload for the stack tools' tests, built at test time with -O0 -fno-omit-frame-pointer so
  * that user stacks unwind through functions with known names.
  *
- *   stackload COMM spin MILLIS            burn CPU in burn_here() <- spin_loop()
+ *   stackload COMM spin MILLIS            burn CPU in burn_here() <- spin_loop(), and in the
+ *                                         kernel reading /dev/zero from kernel_here()
  *   stackload COMM sleep COUNT MILLIS     block in nanosleep under sleep_here()
  *   stackload COMM pingpong COMM2 MILLIS  bounce a byte through two pipes with a child COMM2
  *
@@ -10,6 +11,7 @@
  * then stays until stdin closes, so that its symbols can still be read.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +37,24 @@ __attribute__((noinline)) void burn_here(void)
 		sink += i;
 }
 
+static char zeros[1 << 20];
+
+__attribute__((noinline)) void kernel_here(int fd)
+{
+	if (read(fd, zeros, sizeof(zeros)) < 0)
+		exit(1);
+}
+
 __attribute__((noinline)) void spin_loop(double millis)
 {
 	double end = now_ms() + millis;
+	int fd = open("/dev/zero", O_RDONLY);
 
-	while (now_ms() < end)
+	while (now_ms() < end) {
 		burn_here();
+		kernel_here(fd);
+	}
+	close(fd);
 }
 
 /* The libc calls below keep no frame of their own: the frame that unwinds is our caller's. */
