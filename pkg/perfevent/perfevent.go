@@ -27,11 +27,8 @@ func AttachCPUClock(t *tracer.Tracer, prog string, freq int) error {
 type Sampling struct {
 	Freq   int    // samples per second (frequency mode), or
 	Period uint64 // one sample every Period nanoseconds of CPU time (Freq 0)
-	CPU    int    // one CPU; AllCPUs for every online CPU
+	CPUs   []int  // nil: every online CPU
 }
-
-// AllCPUs as Sampling.CPU samples every online CPU (CPU 0 is a CPU like any other).
-const AllCPUs = -1
 
 // AttachSampler runs program prog of t on the cpu-clock events s describes, one per sampled
 // CPU; like AttachCPUClock, the links go to t.
@@ -50,18 +47,20 @@ func AttachSampler(t *tracer.Tracer, prog string, s Sampling) error {
 	if s.Freq > 0 {
 		attr.Sample, attr.Bits = uint64(s.Freq), unix.PerfBitFreq
 	}
-	first, last := 0, ncpu-1
-	if s.CPU != AllCPUs {
-		if s.CPU < 0 || s.CPU >= ncpu {
-			return fmt.Errorf("invalid CPU %d: this machine has CPUs 0 to %d", s.CPU, ncpu-1)
+	cpus, chosen := s.CPUs, s.CPUs != nil
+	if !chosen {
+		for cpu := 0; cpu < ncpu; cpu++ {
+			cpus = append(cpus, cpu)
 		}
-		first, last = s.CPU, s.CPU
 	}
 	attached := 0
-	for cpu := first; cpu <= last; cpu++ {
+	for _, cpu := range cpus {
+		if cpu < 0 || cpu >= ncpu {
+			return fmt.Errorf("invalid CPU %d: this machine has CPUs 0 to %d", cpu, ncpu-1)
+		}
 		fd, err := unix.PerfEventOpen(&attr, -1, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
 		if errors.Is(err, unix.ENODEV) {
-			if s.CPU != AllCPUs {
+			if chosen {
 				return fmt.Errorf("cannot sample CPU %d: it is offline", cpu)
 			}
 			continue // offline CPU

@@ -148,7 +148,7 @@ func run(c *cli.Context) error {
 
 // parseSampling reads -F, -c and -C.
 func parseSampling(c *cli.Context) (perfevent.Sampling, error) {
-	s := perfevent.Sampling{Freq: defaultFreq, CPU: perfevent.AllCPUs}
+	s := perfevent.Sampling{Freq: defaultFreq}
 	freq, period := c.String("frequency"), c.String("count")
 	if freq != "" && period != "" {
 		return s, app.Usagef("-F and -c cannot be used together")
@@ -176,7 +176,7 @@ func parseSampling(c *cli.Context) (perfevent.Sampling, error) {
 		if err != nil || n < 0 || (ncpu > 0 && n >= ncpu) {
 			return s, app.Usagef("invalid CPU: %s", cpu)
 		}
-		s.CPU = n
+		s.CPUs = []int{n}
 	}
 	return s, nil
 }
@@ -204,8 +204,8 @@ func printHeader(s perfevent.Sampling, pids, tids []uint32, userOnly, kernelOnly
 	default:
 		fmt.Fprint(w, " by user + kernel")
 	}
-	if s.CPU != perfevent.AllCPUs {
-		fmt.Fprintf(w, " on CPU#%d", s.CPU)
+	if s.CPUs != nil {
+		fmt.Fprintf(w, " on CPU#%d", s.CPUs[0])
 	}
 	if secs := int(duration.Seconds()); secs > 0 {
 		fmt.Fprintf(w, " for %d secs.\n", secs)
