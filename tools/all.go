@@ -12,12 +12,15 @@ import (
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
 	"github.com/bpfutils/bpfutils/tools/llcstat"
+	"github.com/bpfutils/bpfutils/tools/offcputime"
 	"github.com/bpfutils/bpfutils/tools/opensnoop"
+	"github.com/bpfutils/bpfutils/tools/profile"
 	"github.com/bpfutils/bpfutils/tools/runqlat"
 	"github.com/bpfutils/bpfutils/tools/runqlen"
 	"github.com/bpfutils/bpfutils/tools/runqslower"
 	"github.com/bpfutils/bpfutils/tools/softirqs"
 	"github.com/bpfutils/bpfutils/tools/softirqslower"
+	"github.com/bpfutils/bpfutils/tools/wakeuptime"
 )
 
 // All is the registry; adding a tool adds one line here.
@@ -38,4 +41,7 @@ var All = []app.Tool{
 	llcstat.Tool,
 	softirqs.Tool,
 	softirqslower.Tool,
+	profile.Tool,
+	offcputime.Tool,
+	wakeuptime.Tool,
 }

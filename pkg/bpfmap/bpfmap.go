@@ -107,3 +107,14 @@ func Clear[K any](m *bpf.BPFMap) error {
 	}
 	return nil
 }
+
+// AddKeys stores val under each of keys: how user space fills a BPF filter set (the pids a
+// -p list names) before the programs look keys up in it.
+func AddKeys[K, V any](m *bpf.BPFMap, keys []K, val V) error {
+	for i := range keys {
+		if err := Update(m, &keys[i], &val); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -94,17 +94,24 @@ func Positive(name, s string) (int, error) {
 }
 
 // CommaPIDs parses a comma-separated PID list such as "1,2,3".
-func CommaPIDs(s string) ([]uint32, error) {
+func CommaPIDs(s string) ([]uint32, error) { return CommaIDs("pid", s, 0) }
+
+// CommaIDs parses a comma-separated list of process or thread IDs (flag "pid" or "tid", as
+// for PID) of at most max entries (0: no limit), the size of the tool's BPF filter map.
+func CommaIDs(flag, s string, max int) ([]uint32, error) {
 	parts := strings.Split(s, ",")
-	pids := make([]uint32, 0, len(parts))
+	if max > 0 && len(parts) > max {
+		return nil, fmt.Errorf("too many %ss in %q: at most %d", strings.ToUpper(flag), s, max)
+	}
+	ids := make([]uint32, 0, len(parts))
 	for _, p := range parts {
-		pid, err := PID("pid", p)
+		id, err := PID(flag, p)
 		if err != nil {
 			return nil, err
 		}
-		pids = append(pids, pid)
+		ids = append(ids, id)
 	}
-	return pids, nil
+	return ids, nil
 }
 
 // CPU parses a CPU number for the tools that watch one CPU; ncpu is how many CPUs the machine

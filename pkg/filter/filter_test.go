@@ -220,6 +220,18 @@ func TestCommaPIDs(t *testing.T) {
 	}
 }
 
+func TestCommaIDs(t *testing.T) {
+	if got, err := CommaIDs("tid", "7,8", 2); err != nil || !slices.Equal(got, []uint32{7, 8}) {
+		t.Errorf("CommaIDs(tid, 7,8, 2) = %v, %v", got, err)
+	}
+	if _, err := CommaIDs("tid", "1,2,3", 2); err == nil || err.Error() != `too many TIDs in "1,2,3": at most 2` {
+		t.Errorf("over the limit: %v", err)
+	}
+	if _, err := CommaIDs("tid", "1,x", 2); err == nil || err.Error() != `invalid TID "x": must be a positive integer` {
+		t.Errorf("bad TID: %v", err)
+	}
+}
+
 // Accepted input must be plain decimal in range; everything else errors.
 func FuzzPID(f *testing.F) {
 	for _, s := range []string{"1", "0", "4194304", "4194305", "-1", "+1", "0x1", "1_0", ""} {

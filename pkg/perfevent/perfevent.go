@@ -19,14 +19,16 @@ import (
 )
 
 // Sampling says when an event runs its program: Freq times a second (the kernel adjusts the
-// period to get there), or once every Period occurrences. Exactly one of them is set.
+// period to get there), or once every Period occurrences. Exactly one of them is set. CPUs
+// names the CPUs to sample (profile -C); nil means every online CPU.
 type Sampling struct {
-	Freq   uint64
+	Freq   int
 	Period uint64
+	CPUs   []int
 }
 
 // Hz samples freq times a second.
-func Hz(freq uint64) Sampling { return Sampling{Freq: freq} }
+func Hz(freq int) Sampling { return Sampling{Freq: freq} }
 
 // Every samples once per period occurrences of the event.
 func Every(period uint64) Sampling { return Sampling{Period: period} }
@@ -59,15 +61,19 @@ type Set struct {
 	fds   []int // -1 once a link owns the fd
 }
 
-// OpenPerCPU opens the event (PERF_TYPE_*, and its PERF_COUNT_* config) on each online CPU,
-// system-wide (all tasks). A CPU that goes offline meanwhile is skipped, as libbpf-tools does.
+// OpenPerCPU opens the event (PERF_TYPE_*, and its PERF_COUNT_* config) on each online CPU
+// (or on s.CPUs), system-wide (all tasks). A CPU that goes offline meanwhile is skipped, as
+// libbpf-tools does, unless the user chose it.
 func OpenPerCPU(typ uint32, config uint64, s Sampling) (*Set, error) {
 	if (s.Freq == 0) == (s.Period == 0) {
 		return nil, fmt.Errorf("perf event needs either a frequency or a period")
 	}
-	online, err := cpus.Online()
-	if err != nil {
-		return nil, err
+	online, chosen := s.CPUs, s.CPUs != nil
+	if !chosen {
+		var err error
+		if online, err = cpus.Online(); err != nil {
+			return nil, err
+		}
 	}
 	attr := unix.PerfEventAttr{
 		Type:   typ,
@@ -76,13 +82,13 @@ func OpenPerCPU(typ uint32, config uint64, s Sampling) (*Set, error) {
 		Sample: s.Period,
 	}
 	if s.Freq != 0 {
-		attr.Sample = s.Freq
+		attr.Sample = uint64(s.Freq)
 		attr.Bits |= unix.PerfBitFreq
 	}
 	set := &Set{Event: Name(typ, config)}
 	for _, cpu := range online {
 		fd, err := unix.PerfEventOpen(&attr, -1, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
-		if errors.Is(err, unix.ENODEV) {
+		if errors.Is(err, unix.ENODEV) && !chosen {
 			continue
 		}
 		if err != nil {
@@ -172,9 +178,15 @@ func Name(typ uint32, config uint64) string {
 // software cpu-clock event per CPU (what libbpf-tools' sampling tools open). prog must be listed
 // in the tracer.Spec's Manual programs; t.Close detaches and closes the events.
 func AttachCPUClock(t *tracer.Tracer, prog string, freq int) error {
-	set, err := OpenPerCPU(unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CPU_CLOCK, Hz(uint64(freq)))
+	return AttachSampler(t, prog, Hz(freq))
+}
+
+// AttachSampler is AttachCPUClock for any Sampling: a period instead of a frequency, or
+// chosen CPUs.
+func AttachSampler(t *tracer.Tracer, prog string, s Sampling) error {
+	set, err := OpenPerCPU(unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CPU_CLOCK, s)
 	if err != nil {
-		return clockError(err, freq)
+		return clockError(err, s.Freq)
 	}
 	defer set.Close()
 	return set.AttachTo(t, prog)
@@ -183,6 +195,8 @@ func AttachCPUClock(t *tracer.Tracer, prog string, freq int) error {
 // clockError says in the user's terms why a cpu-clock event could not be opened.
 func clockError(err error, freq int) error {
 	switch {
+	case errors.Is(err, unix.ENODEV):
+		return fmt.Errorf("cannot sample: %w (the CPU is offline)", err)
 	case errors.Is(err, unix.EINVAL):
 		if limit := MaxSampleRate(); limit > 0 && freq > limit {
 			return fmt.Errorf("cannot sample at %d Hz: above the kernel's limit of %d Hz (kernel.perf_event_max_sample_rate)", freq, limit)

@@ -145,6 +145,16 @@ var builders = map[string]func(dir string) (string, error){
 		return "prog", shAll(dir, []string{"go", "build", "-ldflags=-s -w", "-o", filepath.Join(dir, "prog"),
 			testdata("goprog/main.go")})
 	},
+	// Externally linked (as cgo programs are): the C runtime's code precedes runtime.text,
+	// the base of .gopclntab's addresses.
+	"gostripped-external": func(dir string) (string, error) {
+		return "prog", shAll(dir, []string{"go", "build", "-ldflags=-s -w -linkmode=external", "-o",
+			filepath.Join(dir, "prog"), testdata("goprog/main.go")})
+	},
+	"gostripped-pie": func(dir string) (string, error) {
+		return "prog", shAll(dir, []string{"go", "build", "-buildmode=pie", "-ldflags=-s -w", "-o",
+			filepath.Join(dir, "prog"), testdata("goprog/main.go")})
+	},
 }
 
 type built struct {
@@ -367,10 +377,10 @@ func TestUserCxxDemangled(t *testing.T) {
 }
 
 func TestUserGo(t *testing.T) {
-	for _, v := range []string{"go", "gostripped"} {
+	for _, v := range []string{"go", "gostripped", "gostripped-external", "gostripped-pie"} {
 		t.Run(v, func(t *testing.T) {
 			path := binary(t, v)
-			if v == "gostripped" {
+			if v != "go" {
 				f, err := elf.Open(path)
 				if err != nil {
 					t.Fatal(err)

@@ -30,6 +30,8 @@ type Spec struct {
 	Manual []string
 	// MaxEntries resizes maps before load.
 	MaxEntries map[string]uint32
+	// ValueSize sets maps' value sizes before load (stack maps: frames kept per stack × 8).
+	ValueSize map[string]uint32
 	// Cgroup, when set, restricts the programs to tasks in this cgroup-v2 directory
 	// (the object must include cgroup.bpf.h).
 	Cgroup string
@@ -281,6 +283,15 @@ func (t *Tracer) configure(spec Spec) error {
 		}
 		if err := m.SetMaxEntries(n); err != nil {
 			return fmt.Errorf("resize map %s: %w", name, err)
+		}
+	}
+	for name, n := range spec.ValueSize {
+		m, err := t.Module.GetMap(name)
+		if err != nil {
+			return fmt.Errorf("map %s: %w", name, err)
+		}
+		if err := m.SetValueSize(n); err != nil {
+			return fmt.Errorf("set value size of map %s: %w", name, err)
 		}
 	}
 	rodata := spec.Rodata

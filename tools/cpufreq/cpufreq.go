@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
@@ -111,13 +110,7 @@ func run(c *cli.Context) error {
 			return err
 		}
 	}
-	set, err := perfevent.OpenPerCPU(unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CPU_CLOCK, perfevent.Hz(freq))
-	if err != nil {
-		return err
-	}
-	err = set.AttachTo(t, "freq_sample")
-	set.Close()
-	if err != nil {
+	if err := perfevent.AttachCPUClock(t, "freq_sample", int(freq)); err != nil {
 		return err
 	}
 

@@ -210,10 +210,7 @@ func AddGoPCLN(b *Builder, f *elf.File) (n int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf(".gopclntab: %w", err)
 	}
-	var text uint64
-	if t := f.Section(".text"); t != nil {
-		text = t.Addr
-	}
+	text := goTextStart(f, s.Addr, data)
 	// debug/gosym panics on some malformed tables; a bad file must not take the tool down.
 	defer func() {
 		if r := recover(); r != nil {
@@ -233,6 +230,57 @@ func AddGoPCLN(b *Builder, f *elf.File) (n int, err error) {
 		n++
 	}
 	return n, nil
+}
+
+// goTextStart returns runtime.text, the base of the function addresses in a Go 1.18+
+// .gopclntab. It is the start of .text only when Go linked the binary itself: with external
+// linking (cgo) the C runtime's code comes first. The address is the text field of the
+// module data (the runtime's firstmoduledata: in .go.module since Go 1.26, before that
+// somewhere in .noptrdata), the record whose first word points at .gopclntab.
+func goTextStart(f *elf.File, pclnAddr uint64, pcln []byte) uint64 {
+	var text uint64
+	if t := f.Section(".text"); t != nil {
+		text = t.Addr
+	}
+	if len(pcln) < 8 || f.Class != elf.ELFCLASS64 {
+		return text
+	}
+	// Older tables hold absolute addresses and ignore the base.
+	if magic := f.ByteOrder.Uint32(pcln); magic != 0xfffffff0 && magic != 0xfffffff1 {
+		return text
+	}
+	// Module data: pcHeader, six slices (funcnametab, cutab, filetab, pctab, pclntable,
+	// ftab), findfunctab, minpc, maxpc, text: word 22 (Go 1.16 onwards).
+	const textWord, minpcWord = 22, 20
+	for _, name := range []string{".go.module", ".noptrdata", ".data.rel.ro", ".data"} {
+		sec := f.Section(name)
+		if sec == nil || sec.Type != elf.SHT_PROGBITS {
+			continue
+		}
+		data, err := sec.Data()
+		if err != nil {
+			continue
+		}
+		for off := 0; off+8*(textWord+1) <= len(data); off += 8 {
+			if f.ByteOrder.Uint64(data[off:]) != pclnAddr {
+				continue
+			}
+			md := data[off:]
+			start, minpc := f.ByteOrder.Uint64(md[8*textWord:]), f.ByteOrder.Uint64(md[8*minpcWord:])
+			if start != 0 && minpc >= start && inText(f, start) {
+				return start
+			}
+		}
+		if name == ".go.module" {
+			break // the module data is there or the words are relocated at load time
+		}
+	}
+	return text
+}
+
+func inText(f *elf.File, addr uint64) bool {
+	t := f.Section(".text")
+	return t != nil && addr >= t.Addr && addr < t.Addr+t.Size
 }
 
 // ntGNUBuildID is NT_GNU_BUILD_ID (debug/elf does not name it).

@@ -1,0 +1,143 @@
+package stacks
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/bpfutils/bpfutils/pkg/syms"
+)
+
+// Style is how a tool prints entries. The zero value is libbpf-tools' profile: multi-line,
+// kernel frames then user frames, each indented by four spaces, then the "-" comm (pid) line
+// and the count.
+type Style struct {
+	// Folded prints one line per entry, for flame graphs: comm, user frames outermost first,
+	// kernel frames outermost first, all ";"-separated, then a space and the value.
+	Folded bool
+	// Delimited separates the kernel and user frames when both are printed: a "--" line
+	// (multi-line) or a "-" frame (folded), as -d does.
+	Delimited bool
+	// Verbose shows addresses and offsets (-v): kernel "0xADDR name+0xOFF", user
+	// "0x%016x name+0xOFF (path+0xOFF)".
+	Verbose bool
+	// Annotate appends "_[k]" to kernel frames in folded output (Python profile's -a), so
+	// flame graph scripts can colour them.
+	Annotate bool
+	// offcputime's multi-line layout differs in three details: unknown kernel frames read
+	// "unknown", verbose frames are numbered ("#0 ", "#1 "... through both stacks), and the
+	// "[Missed ... Stack]" notes go to stderr.
+	UnknownKernel string    // multi-line marker of an unknown kernel frame; "" is "[unknown]"
+	Numbered      bool      // "#%-2d " before each verbose frame
+	MissedTo      io.Writer // where multi-line "[Missed ... Stack]" notes go; nil: with the frames
+}
+
+const unknown = "[unknown]"
+
+// Write prints one entry.
+func (s *Style) Write(w io.Writer, e *Entry) {
+	if s.Folded {
+		s.writeFolded(w, e)
+		return
+	}
+	idx := 0
+	if e.Kernel.State != Absent {
+		s.writeSide(w, &e.Kernel, true, &idx)
+	}
+	if e.User.State != Absent {
+		if s.Delimited && e.Kernel.State != Absent {
+			io.WriteString(w, "    --\n")
+		}
+		s.writeSide(w, &e.User, false, &idx)
+	}
+	fmt.Fprintf(w, "    %-16s %s (%d)\n", "-", e.Comm, e.PID)
+	fmt.Fprintf(w, "        %d\n\n", e.Value)
+}
+
+func (s *Style) writeSide(w io.Writer, st *Stack, kernel bool, idx *int) {
+	if st.State == Missed {
+		to := w
+		if s.MissedTo != nil {
+			to = s.MissedTo
+		}
+		io.WriteString(to, "    "+missedNote(kernel)+"\n")
+		return
+	}
+	for _, f := range st.Frames {
+		io.WriteString(w, "    ")
+		if s.Verbose && s.Numbered {
+			fmt.Fprintf(w, "#%-2d ", *idx)
+			*idx++
+		}
+		io.WriteString(w, s.frame(f, kernel, false))
+		io.WriteString(w, "\n")
+	}
+}
+
+func missedNote(kernel bool) string {
+	if kernel {
+		return "[Missed Kernel Stack]"
+	}
+	return "[Missed User Stack]"
+}
+
+func (s *Style) writeFolded(w io.Writer, e *Entry) {
+	io.WriteString(w, e.Comm)
+	if e.User.State != Absent {
+		s.writeFoldedSide(w, &e.User, false)
+	}
+	if e.Kernel.State != Absent {
+		if s.Delimited && e.User.State != Absent {
+			io.WriteString(w, ";-")
+		}
+		s.writeFoldedSide(w, &e.Kernel, true)
+	}
+	io.WriteString(w, " "+strconv.FormatUint(e.Value, 10)+"\n")
+}
+
+func (s *Style) writeFoldedSide(w io.Writer, st *Stack, kernel bool) {
+	if st.State == Missed {
+		io.WriteString(w, ";"+missedNote(kernel))
+		return
+	}
+	for i := len(st.Frames) - 1; i >= 0; i-- {
+		io.WriteString(w, ";")
+		io.WriteString(w, s.frame(st.Frames[i], kernel, true))
+		if kernel && s.Annotate {
+			io.WriteString(w, "_[k]")
+		}
+	}
+}
+
+// frame is one frame's text. Kernel symbols format here rather than through
+// syms.Symbol.Verbose, so that entries built by hand (tests) print alike.
+func (s *Style) frame(f syms.Symbol, kernel, folded bool) string {
+	switch {
+	case s.Verbose && kernel && f.Known:
+		return fmt.Sprintf("0x%x %s+0x%x", f.Addr, f.Name, f.Offset)
+	case s.Verbose && kernel:
+		return fmt.Sprintf("0x%x [unknown]", f.Addr)
+	case s.Verbose:
+		return f.Verbose()
+	case f.Known:
+		return f.Name
+	case kernel && !folded && s.UnknownKernel != "":
+		return s.UnknownKernel
+	}
+	return unknown
+}
+
+// IDList is how profile's and offcputime's headers list the -p and -t ids: "[1, 2, 3]".
+func IDList(ids []uint32) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatUint(uint64(id), 10))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

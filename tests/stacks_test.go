@@ -1,0 +1,228 @@
+package tests
+
+// Workloads and output parsers for the stack tools' tests (profile, offcputime, wakeuptime).
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// stackLoad is testdata/stackload.c running: a C program with known function names, built
+// with frame pointers so that its user stacks unwind.
+type stackLoad struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bufio.Reader
+	pid   int
+	child int // pingpong's second process
+	comm  string
+}
+
+// startStackLoad builds and starts stackload under comm with args (see stackload.c) and waits
+// until it is ready to work.
+func startStackLoad(t *testing.T, comm string, args ...string) *stackLoad {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc not installed (scripts/setup.sh installs it)")
+	}
+	bin := filepath.Join(t.TempDir(), "stackload")
+	if out, err := exec.Command("gcc", "-O0", "-fno-omit-frame-pointer", "-o", bin, "testdata/stackload.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, append([]string{comm}, args...)...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	l := &stackLoad{t: t, cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout), pid: cmd.Process.Pid, comm: comm}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	for {
+		line := l.line()
+		if _, err := fmt.Sscanf(line, "child %d", &l.child); err == nil {
+			continue
+		}
+		if _, err := fmt.Sscanf(line, "ready %d", &l.pid); err != nil {
+			t.Fatalf("workload said %q, want ready", line)
+		}
+		return l
+	}
+}
+
+func (l *stackLoad) line() string {
+	l.t.Helper()
+	got := make(chan string, 1)
+	go func() {
+		s, _ := l.out.ReadString('\n')
+		got <- strings.TrimSpace(s)
+	}()
+	select {
+	case s := <-got:
+		return s
+	case <-time.After(30 * time.Second):
+		l.t.Fatal("workload hung")
+	}
+	return ""
+}
+
+// begin lets the workload go; done waits until it finished. It stays alive afterwards, so
+// that the tools can still read its symbols.
+func (l *stackLoad) begin() { io.WriteString(l.stdin, "go\n") }
+
+func (l *stackLoad) done() {
+	l.t.Helper()
+	if s := l.line(); s != "done" {
+		l.t.Fatalf("workload said %q, want done", s)
+	}
+}
+
+func (l *stackLoad) work() {
+	l.t.Helper()
+	l.begin()
+	l.done()
+}
+
+// cgroupOf moves the workload into a new cgroup-v2 group and returns the group's path.
+func (l *stackLoad) cgroupOf() string {
+	l.t.Helper()
+	dir := newCgroup(l.t, "bpfu-cg-")
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(l.pid)), 0o644); err != nil {
+		l.t.Fatalf("move workload into %s: %v", dir, err)
+	}
+	// Cleanups run last-registered first: the workload must be gone before its group.
+	l.t.Cleanup(func() {
+		l.stdin.Close()
+		l.cmd.Process.Kill()
+		l.cmd.Wait()
+	})
+	return dir
+}
+
+// stackEntry is one block of the multi-line stack output of profile or offcputime.
+type stackEntry struct {
+	kernel []string // with -d: the frames before the "--" line; else every frame
+	user   []string // with -d: the frames after it
+	comm   string
+	pid    int
+	value  uint64
+}
+
+var commLine = regexp.MustCompile(`^    -                (.*) \((\d+)\)$`)
+
+// parseStacks parses the blocks after the header line: frames "    name", an optional "    --",
+// "    -                comm (pid)", "        value", an empty line.
+func parseStacks(t *testing.T, out string) []stackEntry {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	var entries []stackEntry
+	var cur stackEntry
+	inUser := false
+	for i := 1; i < len(lines); i++ {
+		l := lines[i]
+		if m := commLine.FindStringSubmatch(l); m != nil {
+			cur.comm = m[1]
+			cur.pid, _ = strconv.Atoi(m[2])
+			if i+2 >= len(lines) || !strings.HasPrefix(lines[i+1], "        ") || lines[i+2] != "" {
+				t.Fatalf("line %d: no value and empty line after %q\n%s", i+1, l, out)
+			}
+			v, err := strconv.ParseUint(strings.TrimPrefix(lines[i+1], "        "), 10, 64)
+			if err != nil {
+				t.Fatalf("line %d: bad value %q\n%s", i+2, lines[i+1], out)
+			}
+			cur.value = v
+			entries = append(entries, cur)
+			cur, inUser = stackEntry{}, false
+			i += 2
+			continue
+		}
+		switch {
+		case l == "" && i == len(lines)-1:
+		case l == "    --":
+			inUser = true
+		case strings.HasPrefix(l, "    ") && !strings.HasPrefix(l, "     "):
+			if inUser {
+				cur.user = append(cur.user, l[4:])
+			} else {
+				cur.kernel = append(cur.kernel, l[4:])
+			}
+		default:
+			t.Fatalf("line %d: unexpected %q\n%s", i+1, l, out)
+		}
+	}
+	return entries
+}
+
+// entriesOf returns the entries of one process.
+func entriesOf(entries []stackEntry, comm string, pid int) []stackEntry {
+	var r []stackEntry
+	for _, e := range entries {
+		if e.comm == comm && e.pid == pid {
+			r = append(r, e)
+		}
+	}
+	return r
+}
+
+func (e stackEntry) frames() []string { return append(append([]string{}, e.kernel...), e.user...) }
+
+// hasInOrder reports whether frames holds want in this order (not necessarily adjacent).
+func hasInOrder(frames []string, want ...string) bool {
+	for _, f := range frames {
+		if len(want) > 0 && f == want[0] {
+			want = want[1:]
+		}
+	}
+	return len(want) == 0
+}
+
+// foldedLine is flame-graph input: ";"-separated frames without spaces, a space, a count.
+var foldedLine = regexp.MustCompile(`^([^ ]+) ([0-9]+)$`)
+
+// parseFolded returns each line's frames (the comm first) and value.
+func parseFolded(t *testing.T, out string) (frames [][]string, values []uint64) {
+	t.Helper()
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if l == "" {
+			continue
+		}
+		m := foldedLine.FindStringSubmatch(l)
+		if m == nil {
+			t.Errorf("not a folded stack line: %q", l)
+			continue
+		}
+		v, _ := strconv.ParseUint(m[2], 10, 64)
+		frames = append(frames, strings.Split(m[1], ";"))
+		values = append(values, v)
+	}
+	return frames, values
+}
+
+// tracerFrame names the frames of the tracing machinery that must not lead a kernel stack.
+func tracerFrame(f string) bool {
+	for _, p := range []string{"bpf_prog_", "bpf_trace_run", "__traceiter_", "__bpf_trace_"} {
+		if strings.HasPrefix(f, p) {
+			return true
+		}
+	}
+	return false
+}
