@@ -1,7 +1,7 @@
 /*
  * biosnoop: one event per completed block request, attributed to the task that started it.
  * A request is remembered from the moment it is accounted (block_io_start or its function
- * fallbacks), timed at insert (-Q) and issue, and reported at completion.
+ * fallbacks) or allocated, timed at insert (-Q) and issue, and reported at completion.
  */
 #include "bpfutils.bpf.h"
 #include "events.bpf.h"
@@ -14,6 +14,16 @@ const volatile bool filter_dev = false;
 const volatile __u32 targ_dev = 0;
 const volatile __u64 min_ns = 0;
 const volatile bool targ_pattern = false;
+
+/*
+ * Set by the tracer when the hook chosen for the start of requests does not see every request:
+ * request allocation misses those a plug hands out of its cache, and the block_rq_insert
+ * fallback (6.1: blk_account_io_start inlined, no block_io_start yet) sees none of those issued
+ * without an I/O scheduler. A request with no origin then takes the task that inserts or issues
+ * it, which on those paths is mostly still the submitter. Not const, so that the verifier checks
+ * this path whichever hook a load uses; in .data, where libbpfgo can set it (not in .bss).
+ */
+bool origin_late SEC(".data") = false;
 
 /* Events only pass through the ring buffer; this puts their type into BTF for the layout check. */
 struct biosnoop_event *const volatile biosnoop_event_type = 0;
@@ -41,6 +51,19 @@ struct {
 	__type(value, __u64);
 } last_sector SEC(".maps");
 
+/* Fills in the current task as the origin of rq; false when -c or -d excludes the request. */
+static __always_inline bool take_origin(struct request *rq, struct rq_info *info)
+{
+	if (cgroup_rejected())
+		return false;
+	info->dev = request_dev(rq);
+	if (filter_dev && info->dev != targ_dev)
+		return false;
+	info->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(&info->comm, sizeof(info->comm));
+	return true;
+}
+
 /*
  * The task that starts a request owns it. A bio merged into a pending request hands the request
  * to the merging task, as in libbpf-tools, but keeps the times already stamped.
@@ -49,21 +72,15 @@ static __always_inline int record_origin(struct request *rq, bool merge)
 {
 	struct rq_info *cur, info = {};
 
-	if (cgroup_rejected())
-		return 0;
 	if (merge) {
 		cur = bpf_map_lookup_elem(&requests, &rq);
 		if (cur) {
-			cur->pid = bpf_get_current_pid_tgid() >> 32;
-			bpf_get_current_comm(&cur->comm, sizeof(cur->comm));
+			take_origin(rq, cur);
 			return 0;
 		}
 	}
-	info.dev = request_dev(rq);
-	if (filter_dev && info.dev != targ_dev)
+	if (!take_origin(rq, &info))
 		return 0;
-	info.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(&info.comm, sizeof(info.comm));
 	/* Overwrites what a request at this address left behind when its completion was missed. */
 	bpf_map_update_elem(&requests, &rq, &info, BPF_ANY);
 	return 0;
@@ -93,13 +110,29 @@ int BPF_KPROBE(io_start_kprobe, struct request *rq)
 	return record_origin(rq, false);
 }
 
+/* Allocation runs in the submitting task too, where blk_account_io_start cannot be traced. */
+SEC("fexit/__blk_mq_alloc_requests")
+int BPF_PROG(io_alloc_fexit, void *data, struct request *rq)
+{
+	return rq ? record_origin(rq, false) : 0;
+}
+
+SEC("kretprobe/__blk_mq_alloc_requests")
+int BPF_KRETPROBE(io_alloc_kretprobe, struct request *rq)
+{
+	return rq ? record_origin(rq, false) : 0;
+}
+
 SEC("kprobe/blk_account_io_merge_bio")
 int BPF_KPROBE(io_merge_kprobe, struct request *rq)
 {
 	return record_origin(rq, true);
 }
 
-/* Stamp insert or issue time; a request whose start we missed is timed from here, comm "?". */
+/*
+ * Stamp insert or issue time. A request whose start was missed is timed from here, with comm
+ * "?", or with the current task when the start hook is known to miss some (origin_late).
+ */
 static __always_inline int stamp(struct request *rq, bool insert)
 {
 	__u64 ts = bpf_ktime_get_ns();
@@ -107,13 +140,18 @@ static __always_inline int stamp(struct request *rq, bool insert)
 
 	info = bpf_map_lookup_elem(&requests, &rq);
 	if (!info) {
-		/* Under -c only requests a task of the cgroup started count. */
-		if (filter_cg)
-			return 0;
-		fresh.dev = request_dev(rq);
-		if (filter_dev && fresh.dev != targ_dev)
-			return 0;
-		fresh.comm[0] = '?';
+		if (origin_late) {
+			if (!take_origin(rq, &fresh))
+				return 0;
+		} else {
+			/* Under -c only requests a task of the cgroup started count. */
+			if (filter_cg)
+				return 0;
+			fresh.dev = request_dev(rq);
+			if (filter_dev && fresh.dev != targ_dev)
+				return 0;
+			fresh.comm[0] = '?';
+		}
 		info = &fresh;
 	}
 	if (insert)

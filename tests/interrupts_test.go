@@ -1,9 +1,7 @@
 package tests
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -110,18 +108,9 @@ func growth(before, after map[string][]uint64, names ...string) (perCPU []uint64
 	return perCPU, total
 }
 
-// directWrites writes n 4 KiB blocks with O_DIRECT to a file under /var/tmp (on vda), each one
-// a disk request completed by an interrupt.
+// directWrites writes n 4 KiB blocks with O_DIRECT under the scratch directory (on a disk),
+// each one a disk request completed by an interrupt.
 func directWrites(t *testing.T, n int) {
 	t.Helper()
-	f, err := os.CreateTemp("/var/tmp", "bpfu-irq-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	defer os.Remove(f.Name())
-	out, err := exec.Command("dd", "if=/dev/zero", "of="+f.Name(), "bs=4k", fmt.Sprint("count=", n), "oflag=direct").CombinedOutput()
-	if err != nil {
-		t.Fatalf("dd: %v\n%s", err, out)
-	}
+	directWrite(t, copyExecutable(t, "/bin/dd", workloadName("bpfu-irq")), "4k", n)
 }

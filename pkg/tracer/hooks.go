@@ -45,6 +45,9 @@ type Hook struct {
 	Prog   string
 	Kind   Kind
 	Target string
+	// Sets names a bool global of the object that is set before load when this hook is chosen:
+	// how the object's other programs learn that a fallback sees less than the preferred hooks.
+	Sets string
 }
 
 func (h Hook) String() string { return fmt.Sprintf("%s %s", h.Kind, h.Target) }

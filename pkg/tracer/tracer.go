@@ -148,11 +148,18 @@ func open(spec Spec, failed map[Hook]string) (*Tracer, *Hook, error) {
 		mod.Close()
 		return nil, nil, err
 	}
+	// Two probes may choose the same program for the same target: it is attached once.
+	attached := map[Hook]bool{}
 	for _, p := range spec.Probes {
 		h, ok := chosen[p.What]
 		if !ok {
 			continue
 		}
+		key := Hook{Prog: h.Prog, Kind: h.Kind, Target: h.Target}
+		if attached[key] {
+			continue
+		}
+		attached[key] = true
 		if err := t.attach(h); err != nil {
 			t.Close()
 			return nil, &h, fmt.Errorf("attach %s to %s: %w", h.Prog, h, err)
@@ -295,6 +302,11 @@ func (t *Tracer) configure(spec Spec) error {
 		}
 	}
 	rodata := spec.Rodata
+	for _, h := range t.chosen {
+		if h.Sets != "" {
+			rodata = withValue(rodata, h.Sets, true)
+		}
+	}
 	if spec.Cgroup != "" {
 		rodata = withValue(rodata, "filter_cg", true)
 	}

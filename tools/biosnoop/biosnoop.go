@@ -89,6 +89,11 @@ func run(c *cli.Context) error {
 	}
 	queued, pattern := c.Bool("queued"), c.Bool("pattern")
 
+	// The origin of a request is taken where libbpf-tools takes it (block_io_start, else the
+	// accounting function); kernels that have neither (6.1, where blk_account_io_start is
+	// inlined) give it at allocation, else at insertion and, for requests issued without an I/O
+	// scheduler, at issue: hooks that set origin_late (see bpf/biosnoop.bpf.c).
+	const late = "origin_late"
 	probes := []tracer.Probe{
 		{What: "block I/O start", Hooks: []tracer.Hook{
 			{Prog: "io_start_btf", Kind: tracer.TPBTF, Target: "block:block_io_start"},
@@ -97,6 +102,10 @@ func run(c *cli.Context) error {
 			{Prog: "io_start_fentry", Kind: tracer.Fentry, Target: "__blk_account_io_start"},
 			{Prog: "io_start_kprobe", Kind: tracer.Kprobe, Target: "blk_account_io_start"},
 			{Prog: "io_start_kprobe", Kind: tracer.Kprobe, Target: "__blk_account_io_start"},
+			{Prog: "io_alloc_fexit", Kind: tracer.Fexit, Target: "__blk_mq_alloc_requests", Sets: late},
+			{Prog: "io_alloc_kretprobe", Kind: tracer.Kretprobe, Target: "__blk_mq_alloc_requests", Sets: late},
+			{Prog: "rq_insert_btf", Kind: tracer.TPBTF, Target: "block:block_rq_insert", Sets: late},
+			{Prog: "rq_insert_raw", Kind: tracer.RawTP, Target: "block:block_rq_insert", Sets: late},
 		}},
 		// Only re-attributes a request to the task that merged a bio into it.
 		{What: "bio merges", Optional: true, Hooks: []tracer.Hook{
@@ -104,20 +113,12 @@ func run(c *cli.Context) error {
 		}},
 	}
 	if queued {
-		probes = append(probes, tracer.Probe{What: "request insertion", Hooks: []tracer.Hook{
-			{Prog: "rq_insert_btf", Kind: tracer.TPBTF, Target: "block:block_rq_insert"},
-			{Prog: "rq_insert_raw", Kind: tracer.RawTP, Target: "block:block_rq_insert"},
-		}})
+		// On the insertion fallback above this is the same program: it is attached once.
+		probes = append(probes, tracer.BTFTracepoint("request insertion", "rq_insert", "block:block_rq_insert"))
 	}
 	probes = append(probes,
-		tracer.Probe{What: "request issue", Hooks: []tracer.Hook{
-			{Prog: "rq_issue_btf", Kind: tracer.TPBTF, Target: "block:block_rq_issue"},
-			{Prog: "rq_issue_raw", Kind: tracer.RawTP, Target: "block:block_rq_issue"},
-		}},
-		tracer.Probe{What: "request completion", Hooks: []tracer.Hook{
-			{Prog: "rq_complete_btf", Kind: tracer.TPBTF, Target: "block:block_rq_complete"},
-			{Prog: "rq_complete_raw", Kind: tracer.RawTP, Target: "block:block_rq_complete"},
-		}},
+		tracer.BTFTracepoint("request issue", "rq_issue", "block:block_rq_issue"),
+		tracer.BTFTracepoint("request completion", "rq_complete", "block:block_rq_complete"),
 	)
 
 	t, err := app.Start(tracer.Spec{
