@@ -32,12 +32,16 @@ type stackLoad struct {
 // until it is ready to work.
 func startStackLoad(t *testing.T, comm string, args ...string) *stackLoad {
 	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed (scripts/setup.sh installs it)")
-	}
-	bin := filepath.Join(t.TempDir(), "stackload")
-	if out, err := exec.Command("gcc", "-O0", "-fno-omit-frame-pointer", "-o", bin, "testdata/stackload.c").CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
+	// A prebuilt copy where there is no compiler (the qemu guests).
+	bin := os.Getenv("BPFUTILS_STACKLOAD")
+	if bin == "" {
+		if _, err := exec.LookPath("gcc"); err != nil {
+			t.Skip("gcc not installed (scripts/setup.sh installs it)")
+		}
+		bin = filepath.Join(t.TempDir(), "stackload")
+		if out, err := exec.Command("gcc", "-O0", "-fno-omit-frame-pointer", "-o", bin, "testdata/stackload.c").CombinedOutput(); err != nil {
+			t.Fatalf("gcc: %v\n%s", err, out)
+		}
 	}
 	cmd := exec.Command(bin, append([]string{comm}, args...)...)
 	stdin, err := cmd.StdinPipe()

@@ -88,6 +88,7 @@ func TestWakeuptime(t *testing.T) {
 
 // Folded: waker, its kernel frames outermost first, wakee, microseconds; raw_tp attach.
 func TestWakeuptimeFolded(t *testing.T) {
+	hostOnly(t, "needs a second of fast pipe ping-pong")
 	ping, pong := workloadName("wfping"), workloadName("wfpong")
 	l := startStackLoad(t, ping, "pingpong", pong, "2500")
 	l.begin()
