@@ -20,7 +20,7 @@ export CGO_LDFLAGS := -lbpf -lelf -lz -lzstd
 GO_TAGS := netgo,osusergo
 GO_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 
-.PHONY: all bpf test check vet install vmlinux clean setup demo bench vmtest
+.PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest
 
 all: bpfutils
 
@@ -43,6 +43,17 @@ vet: $(BPF_OBJS)
 # Unit tests and integration tests (the latter run the built binary; they need root).
 test: bpfutils vet
 	$(GO) test -tags $(GO_TAGS) -count=1 ./...
+
+# Startup, memory, CPU per event and events seen under storms, for every tool with a storm;
+# bench-results/results.{md,json}. Needs root. BENCH_FLAGS=-reps 5, -scale 0.1, -tools execsnoop.
+BENCH_FLAGS ?=
+bench: bpfutils
+	$(GO) run ./cmd/bench -bin ./bpfutils $(BENCH_FLAGS)
+
+# Ten minutes of steady load on opensnoop (execsnoop until opensnoop exists): RSS must stay flat.
+SOAK ?= 10m
+bench-soak: bpfutils
+	$(GO) run ./cmd/bench -bin ./bpfutils -tools none -soak $(SOAK) $(BENCH_FLAGS)
 
 install: bpfutils
 	install -d $(DESTDIR)$(BINDIR)
