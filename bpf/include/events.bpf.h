@@ -42,6 +42,18 @@ static __always_inline void event_count_lost(void)
 		*n += 1;
 }
 
+/*
+ * Between batches the reader lets records gather for a few milliseconds (pkg/tracer), and the
+ * kernel only wakes it for a record written into an empty ring; so once the ring is a quarter
+ * full, every record wakes it, and a storm is drained long before the ring can fill.
+ */
+static __always_inline __u64 event_wakeup(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)
+		return BPF_RB_FORCE_WAKEUP;
+	return 0;
+}
+
 /* Fixed-size events: reserve in place (ring buffer) or in the scratch slot (perf buffer). */
 static __always_inline void *event_reserve(__u64 size)
 {
@@ -59,7 +71,7 @@ static __always_inline void *event_reserve(__u64 size)
 static __always_inline void event_submit(void *ctx, void *ev, __u64 size)
 {
 	if (!use_perfbuf) {
-		bpf_ringbuf_submit(ev, 0);
+		bpf_ringbuf_submit(ev, event_wakeup());
 		return;
 	}
 	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size))
@@ -90,7 +102,7 @@ static __always_inline void event_output(void *ctx, void *ev, __u64 size)
 	if (use_perfbuf)
 		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size);
 	else
-		err = bpf_ringbuf_output(&events, ev, size, 0);
+		err = bpf_ringbuf_output(&events, ev, size, event_wakeup());
 	if (err)
 		event_count_lost();
 }

@@ -40,7 +40,7 @@ type workload struct {
 
 func storms(scale float64) []storm {
 	n := func(x int) int { return max(1, int(float64(x)*scale)) }
-	return []storm{
+	all := []storm{
 		{tool: "execsnoop", events: n(5000), prepare: execStorm,
 			describe: "%d execs of a uniquely named copy of /bin/true"},
 		{tool: "opensnoop", events: n(200000), prepare: openStorm,
@@ -50,6 +50,10 @@ func storms(scale float64) []storm {
 		{tool: "biolatency", events: n(20000), prepare: directWriteStorm, histogram: true,
 			describe: "%d O_DIRECT 4 KiB writes to a file under /var/tmp"},
 	}
+	for i := range all {
+		all[i].args = extraArgs(all[i].tool)
+	}
+	return all
 }
 
 type stormResult struct {
@@ -313,4 +317,12 @@ func directWriteStorm(string) (*workload, error) {
 		// biosnoop: "TIME(s) COMM PID DISK ..."
 		match: func(line []byte) bool { return bytes.Contains(line, commField) },
 	}, nil
+}
+
+// extraArgs are the tool's arguments from BENCH_ARGS_<tool> (e.g. a buffer size to compare).
+func extraArgs(tool string) []string {
+	if v := os.Getenv("BENCH_ARGS_" + tool); v != "" {
+		return strings.Fields(v)
+	}
+	return nil
 }
