@@ -17,7 +17,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # libbpf's static archive needs its own dependencies spelled out, in link order.
 export CGO_ENABLED := 1
 export CGO_LDFLAGS := -lbpf -lelf -lz -lzstd
-GO_TAGS := netgo,osusergo
+GO_TAGS := netgo,osusergo,urfave_cli_no_docs
 GO_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 
 .PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest
