@@ -40,6 +40,13 @@ func main() {
 	flag.DurationVar(&c.soak, "soak", 0, "also run opensnoop (or execsnoop) this long under steady load and record RSS (e.g. 10m)")
 	flag.IntVar(&c.soakRate, "soak-rate", 2000, "events per second during the soak")
 	flag.Float64Var(&c.scale, "scale", 1, "multiply storm sizes (a quick look: 0.1)")
+	flag.Func("tool-env", "VAR=VALUE in the tools' environment only (repeatable; e.g. GOGC=50)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want VAR=VALUE")
+		}
+		toolEnv = append(toolEnv, v)
+		return nil
+	})
 	flag.Parse()
 	if only != "" {
 		c.only = map[string]bool{}

@@ -18,6 +18,9 @@ import (
 
 const headerTimeout = 30 * time.Second
 
+// toolEnv is added to the tools' environment (-tool-env), not the bench's.
+var toolEnv []string
+
 // toolRun is a running tool whose stdout goes to a pipe that the bench reads as fast as it
 // comes, counting lines as they arrive (the workload's, and all of them).
 type toolRun struct {
@@ -56,6 +59,9 @@ func startTool(link string, args []string, match func([]byte) bool, keep bool) (
 		tr.match = func([]byte) bool { return false }
 	}
 	tr.cmd = exec.Command(link, args...)
+	if len(toolEnv) > 0 {
+		tr.cmd.Env = append(os.Environ(), toolEnv...)
+	}
 	tr.cmd.Stderr = lockedWriter{&tr.mu, &tr.stderr}
 	out, err := tr.cmd.StdoutPipe()
 	if err != nil {
