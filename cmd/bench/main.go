@@ -151,15 +151,19 @@ func run(c config) error {
 // runSoak soaks opensnoop, the choice, or execsnoop until opensnoop is in the binary
 // (at a rate an exec loop can hold).
 func runSoak(c config, res *results, present map[string]bool, links map[string]string, work string) error {
+	byTool := map[string]storm{}
 	for _, s := range storms(1) {
-		if s.tool != "opensnoop" && s.tool != "execsnoop" || !present[s.tool] {
+		byTool[s.tool] = s
+	}
+	for _, tool := range []string{"opensnoop", "execsnoop"} {
+		if !present[tool] {
 			continue
 		}
 		rate := c.soakRate
-		if s.tool == "execsnoop" {
+		if tool == "execsnoop" {
 			rate = min(rate, 200)
 		}
-		sr, err := soak(s, links[s.tool], work, c.soak, rate)
+		sr, err := soak(byTool[tool], links[tool], work, c.soak, rate)
 		if err != nil {
 			return err
 		}

@@ -36,6 +36,8 @@ type workload struct {
 	run     func(events, rate int) error
 	match   func(line []byte) bool
 	cleanup func()
+	comm    string // the workload's unique comm
+	path    string // and the file it works on
 }
 
 func storms(scale float64) []storm {
@@ -225,6 +227,7 @@ func execStorm(dir string) (*workload, error) {
 		},
 		// execsnoop's first column is the new comm: the copy's name
 		match: func(line []byte) bool { return bytes.HasPrefix(line, prefix) },
+		comm:  name, path: path,
 	}, nil
 }
 
@@ -254,6 +257,7 @@ func openStorm(dir string) (*workload, error) {
 		match: func(line []byte) bool {
 			return bytes.HasSuffix(line, pathField) && bytes.Contains(line, commField)
 		},
+		comm: comm, path: path,
 	}, nil
 }
 
@@ -316,6 +320,7 @@ func directWriteStorm(string) (*workload, error) {
 		},
 		// biosnoop: "TIME(s) COMM PID DISK ..."
 		match: func(line []byte) bool { return bytes.Contains(line, commField) },
+		comm:  comm, path: path,
 	}, nil
 }
 
