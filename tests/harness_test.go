@@ -213,7 +213,7 @@ func bpfProgIDs(t *testing.T) map[uint32]bool {
 
 // workloadName makes a unique comm for a workload program (at most 15 bytes, the kernel's limit).
 func workloadName(prefix string) string {
-	return fmt.Sprintf("%s%d", prefix, os.Getpid()%100000)[:min(15, len(prefix)+5)]
+	return fmt.Sprintf("%s%05d", prefix, os.Getpid()%100000)[:min(15, len(prefix)+5)]
 }
 
 // copyExecutable copies a system program under a new name, so its comm is unique.
