@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHistogramTotal(t *testing.T) {
@@ -107,4 +108,15 @@ func TestMatchers(t *testing.T) {
 func TestPacer(t *testing.T) {
 	p := newPacer(0)
 	p.wait(1 << 30) // no rate: returns at once
+}
+
+func TestTrend(t *testing.T) {
+	flat := []soakSample{{0, 9000, 0}, {10, 9600, 0}, {20, 9500, 0}, {30, 10100, 0}, {40, 9550, 0}, {50, 9600, 0}, {60, 9500, 0}}
+	if g := trendKB(flat, 10*time.Second); g > 512 {
+		t.Errorf("breathing heap: trend %d kB", g)
+	}
+	leak := []soakSample{{10, 9000, 0}, {20, 9500, 0}, {30, 10000, 0}, {40, 10500, 0}, {50, 11000, 0}, {60, 11500, 0}}
+	if g := trendKB(leak, 10*time.Second); g < 2000 {
+		t.Errorf("leak: trend %d kB", g)
+	}
 }
