@@ -120,3 +120,28 @@ func TestTrend(t *testing.T) {
 		t.Errorf("leak: trend %d kB", g)
 	}
 }
+
+// The generators themselves, on a few events: they must run where the bench will.
+func TestWorkloadsRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 16 MB under /var/tmp")
+	}
+	dir := t.TempDir()
+	for name, prepare := range map[string]func(string) (*workload, error){
+		"exec": execStorm, "open": openStorm, "direct write": directWriteStorm,
+	} {
+		w, err := prepare(dir)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := w.run(20, 0); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err := w.run(20, 2000); err != nil { // paced: about 10 ms
+			t.Errorf("%s paced: %v", name, err)
+		}
+		if w.cleanup != nil {
+			w.cleanup()
+		}
+	}
+}
