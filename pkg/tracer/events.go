@@ -107,8 +107,8 @@ func (t *Tracer) openEvents() (*Events, error) {
 	return e, nil
 }
 
-// Poll waits up to timeout for records and hands each to fn. The slice passed to fn is only
-// valid during the call. It returns the number of records handled.
+// Poll waits up to timeout for records and hands each to fn (timeout 0: only what is there).
+// The slice passed to fn is only valid during the call. It returns the number of records handled.
 func (e *Events) Poll(timeout time.Duration, fn func([]byte)) (int, error) {
 	if e.ring != nil {
 		return e.ring.poll(timeout, fn)
@@ -309,7 +309,7 @@ func (r *ringReader) poll(timeout time.Duration, fn func([]byte)) (int, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		if r.avail() > 0 {
-			if until := r.lastBatch.Add(BatchWindow); time.Now().Before(until) {
+			if until := r.lastBatch.Add(BatchWindow); timeout > 0 && time.Now().Before(until) {
 				quarter := (r.mask + 1) / 4
 				if err := r.waitUntil(until, func() bool { return r.avail() >= quarter }); err != nil {
 					return 0, err
