@@ -126,7 +126,7 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "| bpfutils | static binary size | MiB | | %.2f | | | |\n", float64(r.BinaryBytes)/(1<<20))
 	b.WriteString("\nStorms:\n")
 	for _, t := range r.Tools {
-		fmt.Fprintf(&b, "- %s %s: %s.", t.Tool, strings.Join(t.Args, " "), t.Storm)
+		fmt.Fprintf(&b, "- %s: %s.", strings.Join(append([]string{t.Tool}, t.Args...), " "), t.Storm)
 		for _, n := range t.Notes {
 			fmt.Fprintf(&b, " %s.", n)
 		}
