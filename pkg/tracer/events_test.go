@@ -26,10 +26,12 @@ func newFakeRing(t *testing.T, size int) *fakeRing {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rd.Close(); w.Close() })
-	return &fakeRing{w: w, r: &ringReader{
+	f := &fakeRing{w: w, r: &ringReader{
 		consumer: make([]byte, 8), producer: make([]byte, 8), data: make([]byte, 2*size),
 		mask: uint64(size - 1), file: rd, raw: raw,
 	}}
+	f.r.initConds()
+	return f
 }
 
 // put appends a record of n bytes (first byte tag) with the header flags given.
@@ -99,5 +101,23 @@ func TestRingBatchWindow(t *testing.T) {
 	f.put(16, 'e', 0) // after a quiet spell: at once
 	if n, d := poll(time.Second); n != 1 || d > 50*time.Millisecond {
 		t.Errorf("after a quiet spell: %d after %v, want 1 at once", n, d)
+	}
+}
+
+// A steady stream must not make garbage in the reader: it is what RSS creeps up by.
+func TestRingPollDoesNotAllocate(t *testing.T) {
+	old := BatchWindow
+	BatchWindow = time.Millisecond
+	defer func() { BatchWindow = old }()
+	f := newFakeRing(t, 1<<20)
+	fn := func([]byte) {}
+	f.r.poll(time.Millisecond, fn)
+	allocs := testing.AllocsPerRun(50, func() {
+		f.put(16, 'a', 0)
+		f.r.poll(5*time.Millisecond, fn) // within the window: waits for it
+		f.r.poll(time.Millisecond, fn)   // empty: waits for the timeout
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per poll", allocs)
 	}
 }
