@@ -17,10 +17,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # libbpf's static archive needs its own dependencies spelled out, in link order.
 export CGO_ENABLED := 1
 export CGO_LDFLAGS := -lbpf -lelf -lz -lzstd
-GO_TAGS := netgo,osusergo
+GO_TAGS := netgo,osusergo,urfave_cli_no_docs
 GO_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 
-.PHONY: all bpf test check vet install vmlinux clean setup demo bench vmtest
+.PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest
 
 all: bpfutils
 
@@ -48,6 +48,17 @@ test: bpfutils vet
 # family, plus the verifier test (scripts/vmtest.sh; VMTEST_* variables tune it).
 vmtest: bpfutils
 	scripts/vmtest.sh
+
+# Startup, memory, CPU per event and events seen under storms, for every tool with a storm;
+# bench-results/results.{md,json}. Needs root. BENCH_FLAGS=-reps 5, -scale 0.1, -tools execsnoop.
+BENCH_FLAGS ?=
+bench: bpfutils
+	$(GO) run ./cmd/bench -bin ./bpfutils $(BENCH_FLAGS)
+
+# Ten minutes of steady load on opensnoop (execsnoop until opensnoop exists): RSS must stay flat.
+SOAK ?= 10m
+bench-soak: bpfutils
+	$(GO) run ./cmd/bench -bin ./bpfutils -tools none -soak $(SOAK) $(BENCH_FLAGS)
 
 install: bpfutils
 	install -d $(DESTDIR)$(BINDIR)

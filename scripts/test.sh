@@ -11,7 +11,7 @@ make -j2 bpfutils
 make vet
 
 echo "== unit tests"
-go test -count=1 ./pkg/... ./tools/... .
+go test -count=1 ./pkg/... ./tools/... ./cmd/... .
 
 echo "== integration tests (host kernel $(uname -r))"
 # One package at a time: the tools share the kernel, and a bad-input test checks that no BPF

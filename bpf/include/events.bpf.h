@@ -33,29 +33,6 @@ struct {
 
 const volatile bool use_perfbuf = false;
 
-/*
- * Waking the reader makes the kernel raise an interrupt on this CPU; in a VM that alone costs
- * several microseconds, more than the rest of an event. The ring buffer's own policy wakes the
- * reader whenever it had caught up, which a fast reader always has: one interrupt per event.
- * So wake it at most every EVENT_WAKEUP_NS, or sooner when a quarter of the ring is pending;
- * the reader polls briefly after every batch (pkg/tracer) for the tail of a burst.
- */
-#define EVENT_WAKEUP_NS (1000 * 1000)
-
-static __u64 event_woken_ns;
-
-static __always_inline __u64 event_wakeup_flags(void)
-{
-	__u64 now = bpf_ktime_get_ns();
-
-	if (now - event_woken_ns >= EVENT_WAKEUP_NS ||
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4) {
-		event_woken_ns = now;
-		return BPF_RB_FORCE_WAKEUP;
-	}
-	return BPF_RB_NO_WAKEUP;
-}
-
 static __always_inline void event_count_lost(void)
 {
 	__u32 zero = 0;
@@ -63,6 +40,18 @@ static __always_inline void event_count_lost(void)
 
 	if (n)
 		*n += 1;
+}
+
+/*
+ * Between batches the reader lets records gather for a few milliseconds (pkg/tracer), and the
+ * kernel only wakes it for a record written into an empty ring; so once the ring is a quarter
+ * full, every record wakes it, and a storm is drained long before the ring can fill.
+ */
+static __always_inline __u64 event_wakeup(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)
+		return BPF_RB_FORCE_WAKEUP;
+	return 0;
 }
 
 /* Fixed-size events: reserve in place (ring buffer) or in the scratch slot (perf buffer). */
@@ -82,7 +71,7 @@ static __always_inline void *event_reserve(__u64 size)
 static __always_inline void event_submit(void *ctx, void *ev, __u64 size)
 {
 	if (!use_perfbuf) {
-		bpf_ringbuf_submit(ev, event_wakeup_flags());
+		bpf_ringbuf_submit(ev, event_wakeup());
 		return;
 	}
 	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size))
@@ -113,7 +102,7 @@ static __always_inline void event_output(void *ctx, void *ev, __u64 size)
 	if (use_perfbuf)
 		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size);
 	else
-		err = bpf_ringbuf_output(&events, ev, size, event_wakeup_flags());
+		err = bpf_ringbuf_output(&events, ev, size, event_wakeup());
 	if (err)
 		event_count_lost();
 }

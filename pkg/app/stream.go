@@ -15,6 +15,9 @@ type StreamOptions struct {
 	LostFormat string
 }
 
+// finalDrain bounds how long Stream keeps reading after it was told to stop.
+const finalDrain = 250 * time.Millisecond
+
 // Stream reads t's events and hands each record to handle until ctx ends (the tool's context
 // ends on SIGINT/SIGTERM) or the duration passes. Output is flushed after every batch.
 func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle func([]byte)) error {
@@ -49,8 +52,10 @@ func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle fu
 		}
 	}
 	// Records already in the buffer when the signal came are still the user's (the perf-buffer
-	// fallback hands them over from a goroutine: give it a moment).
-	for quiet := 0; quiet < 2; {
+	// fallback hands them over from a goroutine: give it a moment). On a busy system new ones
+	// never stop coming, so the last look is bounded.
+	end := time.Now().Add(finalDrain)
+	for quiet := 0; quiet < 2 && time.Now().Before(end); {
 		n, err := ev.Poll(10*time.Millisecond, handle)
 		if err != nil {
 			break

@@ -4,7 +4,6 @@ package execsnoop
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -99,7 +98,7 @@ func run(c *cli.Context) error {
 
 	p := printer{
 		time: c.Bool("time"), timestamp: c.Bool("timestamp"), printUID: c.Bool("print-uid"),
-		quote: c.Bool("quote"), name: c.String("name"), line: c.String("line"),
+		quote: c.Bool("quote"), name: []byte(c.String("name")), line: []byte(c.String("line")),
 		maxArgs: maxArgs, start: time.Now(),
 	}
 	p.header()
@@ -108,10 +107,11 @@ func run(c *cli.Context) error {
 
 type printer struct {
 	time, timestamp, printUID, quote bool
-	name, line                       string
+	name, line                       []byte
 	maxArgs                          int
 	start                            time.Time
-	argv                             strings.Builder
+	argv                             []byte
+	out                              app.Line
 }
 
 func (p *printer) header() {
@@ -136,8 +136,11 @@ func (p *printer) print(rec []byte) {
 	if e == nil {
 		return
 	}
-	comm := filter.CommString(e.Comm[:])
-	if p.name != "" && !strings.Contains(comm, p.name) {
+	comm := e.Comm[:]
+	if i := bytes.IndexByte(comm, 0); i >= 0 {
+		comm = comm[:i]
+	}
+	if len(p.name) > 0 && !bytes.Contains(comm, p.name) {
 		return
 	}
 	args := rec[argsOffset:]
@@ -145,51 +148,59 @@ func (p *printer) print(rec []byte) {
 		args = args[:e.ArgsSize]
 	}
 	p.formatArgs(args, int(e.ArgsCount))
-	if p.line != "" && !strings.Contains(p.argv.String(), p.line) {
+	if len(p.line) > 0 && !bytes.Contains(p.argv, p.line) {
 		return
 	}
-	w := app.Output
+	l := p.out.Reset()
 	if p.time {
-		fmt.Fprintf(w, "%-8s ", app.Timestamp())
+		l.Str(app.Timestamp(), -8).Byte(' ')
 	}
 	if p.timestamp {
-		fmt.Fprintf(w, "%-8.3f", time.Since(p.start).Seconds())
+		l.Float(time.Since(p.start).Seconds(), -8, 3)
 	}
 	if p.printUID {
-		fmt.Fprintf(w, "%-6d", e.Uid)
+		l.Uint(uint64(e.Uid), -6)
 	}
-	fmt.Fprintf(w, "%-16s %-6d %-6d %3d %s\n", comm, e.Pid, e.Ppid, e.Retval, p.argv.String())
+	l.Text(comm, -16).Byte(' ').Uint(uint64(e.Pid), -6).Byte(' ').Uint(uint64(e.Ppid), -6).Byte(' ')
+	l.Int(int64(e.Retval), 3).Byte(' ').Text(p.argv, 0).Byte('\n')
+	l.WriteTo(app.Output)
 }
 
 // formatArgs renders the NUL-separated argv into p.argv.
 func (p *printer) formatArgs(args []byte, count int) {
-	b := &p.argv
-	b.Reset()
+	b := p.argv[:0]
 	args = bytes.TrimRight(args, "\x00")
-	for i, arg := range bytes.Split(args, []byte{0}) {
+	for i := 0; len(args) > 0 || i == 0; i++ {
+		arg := args
+		if j := bytes.IndexByte(args, 0); j >= 0 {
+			arg, args = args[:j], args[j+1:]
+		} else {
+			args = nil
+		}
 		if i > 0 {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
 		if !p.quote {
-			b.Write(arg)
+			b = append(b, arg...)
 			continue
 		}
-		b.WriteByte('"')
+		b = append(b, '"')
 		for _, ch := range arg {
 			switch ch {
 			case '"':
-				b.WriteString(`\"`)
+				b = append(b, `\"`...)
 			case '\t':
-				b.WriteString(`\t`)
+				b = append(b, `\t`...)
 			case '\n':
-				b.WriteString(`\n`)
+				b = append(b, `\n`...)
 			default:
-				b.WriteByte(ch)
+				b = append(b, ch)
 			}
 		}
-		b.WriteByte('"')
+		b = append(b, '"')
 	}
 	if count > p.maxArgs {
-		b.WriteString(" ...")
+		b = append(b, " ..."...)
 	}
+	p.argv = b
 }

@@ -1,0 +1,256 @@
+// Command bench measures the bpfutils tools the way a user meets them: how long from exec until
+// the tool is attached and printing, how much memory it holds at its peak, how much CPU it spends
+// per event, and whether it shows every event of a storm it was asked to see. It runs each storm
+// only for the tools that `bpfutils --list` names, writes a markdown table and a JSON file, and
+// can run a long soak to check that memory stays flat.
+//
+// It needs root (the tools load BPF programs) and the built binary (make).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type config struct {
+	bin         string
+	out         string
+	reps        int
+	startupRuns int
+	only        map[string]bool
+	soak        time.Duration
+	soakRate    int
+	scale       float64
+}
+
+func main() {
+	var c config
+	var only string
+	flag.StringVar(&c.bin, "bin", "./bpfutils", "the bpfutils binary to measure")
+	flag.StringVar(&c.out, "out", "bench-results", "directory for results.md and results.json")
+	flag.IntVar(&c.reps, "reps", 3, "repetitions of each storm")
+	flag.IntVar(&c.startupRuns, "startup-runs", 10, "runs of each tool for the startup figure")
+	flag.StringVar(&only, "tools", "", "comma-separated tools to measure (default: every tool with a storm)")
+	flag.DurationVar(&c.soak, "soak", 0, "also run opensnoop (or execsnoop) this long under steady load and record RSS (e.g. 10m)")
+	flag.IntVar(&c.soakRate, "soak-rate", 2000, "events per second during the soak")
+	flag.Float64Var(&c.scale, "scale", 1, "multiply storm sizes (a quick look: 0.1)")
+	flag.Func("tool-env", "VAR=VALUE in the tools' environment only (repeatable; e.g. GOGC=50)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want VAR=VALUE")
+		}
+		toolEnv = append(toolEnv, v)
+		return nil
+	})
+	flag.Parse()
+	if only != "" {
+		c.only = map[string]bool{}
+		for _, t := range strings.Split(only, ",") {
+			c.only[strings.TrimSpace(t)] = true
+		}
+	}
+	if err := run(c); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("must run as root: the tools load BPF programs")
+	}
+	if c.reps < 1 || c.startupRuns < 1 || c.scale <= 0 {
+		return fmt.Errorf("-reps, -startup-runs and -scale must be positive")
+	}
+	bin, err := filepath.Abs(c.bin)
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		return fmt.Errorf("binary %s: %v (run make first)", c.bin, err)
+	}
+	listed, err := listTools(bin)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "bpfutils-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	// Tools run through links named after them, as `bpfutils --install -s` makes them.
+	links := map[string]string{}
+	for _, t := range listed {
+		links[t] = filepath.Join(work, t)
+		if err := os.Symlink(bin, links[t]); err != nil {
+			return err
+		}
+	}
+
+	res := &results{
+		Date:        time.Now().UTC().Format(time.RFC3339),
+		Kernel:      kernelRelease(),
+		CPUs:        runtime.NumCPU(),
+		LoadAvg:     loadAvg(),
+		Binary:      bin,
+		BinaryBytes: st.Size(),
+		Reps:        c.reps,
+		StartupRuns: c.startupRuns,
+		Scale:       c.scale,
+	}
+	present := map[string]bool{}
+	for _, t := range listed {
+		present[t] = true
+	}
+	for _, s := range storms(c.scale) {
+		if c.only != nil && !c.only[s.tool] {
+			continue
+		}
+		if !present[s.tool] {
+			res.Skipped = append(res.Skipped, s.tool)
+			fmt.Fprintf(os.Stderr, "== %s: not in `bpfutils --list`, skipped\n", s.tool)
+			continue
+		}
+		tr, err := measureTool(c, s, links[s.tool], work)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.tool, err)
+		}
+		res.Tools = append(res.Tools, tr)
+	}
+	if c.soak > 0 {
+		if err := runSoak(c, res, present, links, work); err != nil {
+			return fmt.Errorf("soak: %w", err)
+		}
+	}
+	res.LoadAvgEnd = loadAvg()
+	md := res.markdown()
+	fmt.Print(md)
+	if err := os.MkdirAll(c.out, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(c.out, "results.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	js, err := res.json()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(c.out, "results.json"), js, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s/results.md and %s/results.json\n", c.out, c.out)
+	return nil
+}
+
+// runSoak soaks opensnoop, the issue's choice, or execsnoop until opensnoop is in the binary
+// (at a rate an exec loop can hold).
+func runSoak(c config, res *results, present map[string]bool, links map[string]string, work string) error {
+	byTool := map[string]storm{}
+	for _, s := range storms(1) {
+		byTool[s.tool] = s
+	}
+	for _, tool := range []string{"opensnoop", "execsnoop"} {
+		if !present[tool] {
+			continue
+		}
+		rate := c.soakRate
+		if tool == "execsnoop" {
+			rate = min(rate, 200)
+		}
+		sr, err := soak(byTool[tool], links[tool], work, c.soak, rate)
+		if err != nil {
+			return err
+		}
+		res.Soak = sr
+		return nil
+	}
+	return fmt.Errorf("neither opensnoop nor execsnoop is in the binary")
+}
+
+func listTools(bin string) ([]string, error) {
+	out, err := exec.Command(bin, "--list").Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s --list: %v", bin, err)
+	}
+	return strings.Fields(string(out)), nil
+}
+
+func measureTool(c config, s storm, link, work string) (toolResult, error) {
+	tr := toolResult{Tool: s.tool, Args: s.args, Storm: fmt.Sprintf(s.describe, s.events), Generated: s.events}
+	fmt.Fprintf(os.Stderr, "== %s: startup x%d\n", s.tool, c.startupRuns)
+	var startup, idleRSS []float64
+	for i := 0; i < c.startupRuns; i++ {
+		d, hwm, err := startupOnce(link, s.args)
+		if err != nil {
+			return tr, err
+		}
+		startup = append(startup, float64(d.Microseconds())/1000)
+		idleRSS = append(idleRSS, float64(hwm)/1024)
+	}
+	var peak, cpu, seenPct, missed, unreported, lost, rate []float64
+	for r := 1; r <= c.reps; r++ {
+		fmt.Fprintf(os.Stderr, "== %s: storm %d/%d: %s\n", s.tool, r, c.reps, tr.Storm)
+		sr, err := runStorm(s, link, work)
+		if err != nil {
+			return tr, err
+		}
+		fmt.Fprintf(os.Stderr, "   generated %d in %.2fs, seen %d (%.2f%%), lost reported %d, %d lines, cpu %.1fms, VmHWM %d kB\n",
+			sr.generated, sr.workload.Seconds(), sr.seen, 100*float64(sr.seen)/float64(sr.generated),
+			sr.lostReported, sr.processed, float64(sr.cpuNS)/1e6, sr.hwmKB)
+		peak = append(peak, float64(sr.hwmKB)/1024)
+		if sr.processed > 0 {
+			// ms per 1,000 events is the same number as us per event
+			cpu = append(cpu, float64(sr.cpuNS)/1000/float64(sr.processed))
+		}
+		seen := min(sr.seen, sr.generated)
+		seenPct = append(seenPct, 100*float64(seen)/float64(sr.generated))
+		missed = append(missed, float64(sr.generated-seen))
+		unreported = append(unreported, float64(max(int64(sr.generated-seen)-sr.lostReported, 0)))
+		lost = append(lost, float64(sr.lostReported))
+		rate = append(rate, float64(sr.generated)/sr.workload.Seconds())
+		if sr.note != "" {
+			tr.Notes = appendOnce(tr.Notes, sr.note)
+		}
+	}
+	tr.Figures = []figure{
+		newFigure("startup (exec to first line)", "ms", startup, targetStartupMS),
+		newFigure("RSS once attached (VmHWM)", "MiB", idleRSS, 0),
+		newFigure("peak RSS during storm (VmHWM)", "MiB", peak, targetRSSMiB),
+		newFigure("CPU per 1,000 events", "ms", cpu, targetCPUMS),
+		newFigure("events seen", "%", seenPct, 0),
+		newFigure("events missed", "", missed, 0).atMost(0),
+		newFigure("missed and not reported lost", "", unreported, 0).atMost(0),
+		newFigure("lost events reported", "", lost, 0),
+		newFigure("storm rate generated", "ev/s", rate, 0),
+	}
+	return tr, nil
+}
+
+func appendOnce(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+func kernelRelease() string {
+	b, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return strings.TrimSpace(string(b))
+}
+
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}

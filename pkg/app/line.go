@@ -1,0 +1,108 @@
+package app
+
+import (
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Line builds an output line in a buffer it reuses, for tools that print one line per event:
+// fmt.Fprintf allocates for every int and string it is handed, and under a storm of hundreds of
+// thousands of events that garbage is what the tool's RSS grows by. Widths follow printf: a
+// positive width right-aligns (%6d), a negative one left-aligns (%-16s); 0 means no padding.
+//
+//	l.Reset().Int(int64(e.Pid), -6).Byte(' ').Str(comm, -16).Byte('\n').WriteTo(app.Output)
+type Line struct{ b []byte }
+
+// Reset empties the line.
+func (l *Line) Reset() *Line {
+	l.b = l.b[:0]
+	return l
+}
+
+// Bytes returns the line so far (valid until the next change).
+func (l *Line) Bytes() []byte { return l.b }
+
+// WriteTo writes the line to w and empties it.
+func (l *Line) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(l.b)
+	l.b = l.b[:0]
+	return int64(n), err
+}
+
+// Byte appends one byte.
+func (l *Line) Byte(c byte) *Line {
+	l.b = append(l.b, c)
+	return l
+}
+
+// Int appends v as %*d.
+func (l *Line) Int(v int64, width int) *Line {
+	var tmp [24]byte
+	return l.pad(strconv.AppendInt(tmp[:0], v, 10), width)
+}
+
+// Uint appends v as %*d.
+func (l *Line) Uint(v uint64, width int) *Line {
+	var tmp [24]byte
+	return l.pad(strconv.AppendUint(tmp[:0], v, 10), width)
+}
+
+// Float appends v as %*.*f.
+func (l *Line) Float(v float64, width, prec int) *Line {
+	var tmp [64]byte
+	return l.pad(strconv.AppendFloat(tmp[:0], v, 'f', prec, 64), width)
+}
+
+// Str appends s as %*s.
+func (l *Line) Str(s string, width int) *Line {
+	return l.padString(s, width, -1)
+}
+
+// StrMax appends s as %*.*s: at most max characters of it.
+func (l *Line) StrMax(s string, width, max int) *Line {
+	return l.padString(s, width, max)
+}
+
+// Text appends s (a byte slice, e.g. a path from an event) as %*s, without copying it to a string.
+func (l *Line) Text(s []byte, width int) *Line {
+	n := utf8.RuneCount(s)
+	l.spaces(width, n)
+	l.b = append(l.b, s...)
+	l.spaces(-width, n)
+	return l
+}
+
+// pad appends ASCII digits d padded to width.
+func (l *Line) pad(d []byte, width int) *Line {
+	l.spaces(width, len(d))
+	l.b = append(l.b, d...)
+	l.spaces(-width, len(d))
+	return l
+}
+
+func (l *Line) padString(s string, width, max int) *Line {
+	if max >= 0 {
+		// cut after max characters, as %.Ns does
+		i, n := 0, 0
+		for i < len(s) && n < max {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			n++
+		}
+		s = s[:i]
+	}
+	n := utf8.RuneCountInString(s)
+	l.spaces(width, n)
+	l.b = append(l.b, s...)
+	l.spaces(-width, n)
+	return l
+}
+
+// spaces pads a field of n characters to width when width is positive (right-aligned before
+// the field, or left-aligned after it when called with the negated width).
+func (l *Line) spaces(width, n int) {
+	for ; n < width; n++ {
+		l.b = append(l.b, ' ')
+	}
+}
