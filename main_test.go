@@ -57,3 +57,13 @@ func TestInstall(t *testing.T) {
 		t.Error("install into a missing directory succeeded")
 	}
 }
+
+func TestRegistryNamesUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, n := range names() {
+		if seen[n] {
+			t.Errorf("tool %s is registered twice", n)
+		}
+		seen[n] = true
+	}
+}
