@@ -133,7 +133,7 @@ func run(c *cli.Context) error {
 		Probes: probes,
 		Cgroup: c.String("cgroup"),
 		// Room for a few seconds of a fast disk's completions if the reader falls behind.
-		Events: 4 << 20,
+		Events: 1 << 20,
 	})
 	if err != nil {
 		return err
