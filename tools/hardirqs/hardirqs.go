@@ -10,7 +10,6 @@ import (
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
-	"github.com/bpfutils/bpfutils/pkg/cpus"
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/hist"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
@@ -60,12 +59,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	onlyCPU := -1
-	if s := c.String("cpu"); c.IsSet("cpu") {
-		possible, _ := cpus.Possible()
-		if onlyCPU, err = filter.CPU(s, len(possible)); err != nil {
-			return app.UsageError{Err: err}
-		}
+	onlyCPU, err := app.CPU(c, "cpu")
+	if err != nil {
+		return err
 	}
 	perCPU, dist, ns := c.Bool("CPU"), c.Bool("distributed"), c.Bool("nanoseconds")
 	units := "usecs"

@@ -75,16 +75,13 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var pids, tids []uint32
-	if s := c.String("pid"); s != "" {
-		if pids, err = filter.CommaIDs("pid", s, maxIDs); err != nil {
-			return app.UsageError{Err: err}
-		}
+	pids, err := app.IDs(c, "pid", maxIDs)
+	if err != nil {
+		return err
 	}
-	if s := c.String("tid"); s != "" {
-		if tids, err = filter.CommaIDs("tid", s, maxIDs); err != nil {
-			return app.UsageError{Err: err}
-		}
+	tids, err := app.IDs(c, "tid", maxIDs)
+	if err != nil {
+		return err
 	}
 	userThreads, kernelThreads := c.Bool("user-threads-only"), c.Bool("kernel-threads-only")
 	if userThreads && kernelThreads {

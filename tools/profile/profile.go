@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	bpf "github.com/aquasecurity/libbpfgo"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
@@ -71,16 +70,13 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var pids, tids []uint32
-	if s := c.String("pid"); s != "" {
-		if pids, err = filter.CommaIDs("pid", s, maxIDs); err != nil {
-			return app.UsageError{Err: err}
-		}
+	pids, err := app.IDs(c, "pid", maxIDs)
+	if err != nil {
+		return err
 	}
-	if s := c.String("tid"); s != "" {
-		if tids, err = filter.CommaIDs("tid", s, maxIDs); err != nil {
-			return app.UsageError{Err: err}
-		}
+	tids, err := app.IDs(c, "tid", maxIDs)
+	if err != nil {
+		return err
 	}
 	if pids != nil && tids != nil {
 		return app.Usagef("-p and -L cannot be used together")
@@ -169,13 +165,12 @@ func parseSampling(c *cli.Context) (perfevent.Sampling, error) {
 		}
 		s.Freq, s.Period = 0, uint64(n)
 	}
-	if cpu := c.String("cpu"); cpu != "" {
-		ncpu, _ := bpf.NumPossibleCPUs()
-		n, err := filter.CPU(cpu, ncpu)
-		if err != nil {
-			return s, app.UsageError{Err: err}
-		}
-		s.CPUs = []int{n}
+	cpu, err := app.CPU(c, "cpu")
+	if err != nil {
+		return s, err
+	}
+	if cpu >= 0 {
+		s.CPUs = []int{cpu}
 	}
 	return s, nil
 }

@@ -9,8 +9,6 @@ import (
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
-	"github.com/bpfutils/bpfutils/pkg/cpus"
-	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/hist"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
@@ -54,12 +52,9 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	onlyCPU := -1
-	if c.IsSet("cpu") {
-		possible, _ := cpus.Possible()
-		if onlyCPU, err = filter.CPU(c.String("cpu"), len(possible)); err != nil {
-			return app.UsageError{Err: err}
-		}
+	onlyCPU, err := app.CPU(c, "cpu")
+	if err != nil {
+		return err
 	}
 	dist, ns, withCount := c.Bool("distributed"), c.Bool("nanoseconds"), c.Bool("count")
 	units := "usecs"
