@@ -28,8 +28,10 @@ func TestRunqlat(t *testing.T) {
 		t.Errorf("bad usecs histogram\n%s", out)
 	}
 	total := secs[0].Total
-	slack := uint64(len(l.tids()))
-	t.Logf("%d waits counted, %d context switches of %d threads in /proc", total, switches, slack)
+	// One wait per thread may end after the last report; and the kernel now and then skips a
+	// tracing program run (seen here while other tracers attach): allow 0.5% for that.
+	slack := uint64(len(l.tids())) + uint64(switches)/200
+	t.Logf("%d waits counted, %d context switches of %d threads in /proc", total, switches, len(l.tids()))
 	if switches < 1000 {
 		t.Fatalf("the storm made only %d context switches", switches)
 	}
