@@ -10,7 +10,7 @@ make -j2 bpfutils
 bin=$(mktemp -d)
 ./bpfutils --install -s "$bin"
 file=$(mktemp /var/tmp/bpfutils-demo.XXXXXX)
-trap 'rm -rf "$bin" "$file"' EXIT
+trap 'rm -rf "$bin" "$file" "$file.out"' EXIT
 
 load() {
 	sleep 1
@@ -18,9 +18,11 @@ load() {
 	dd if="$file" of=/dev/null bs=64k iflag=direct status=none
 }
 
-echo "\$ biosnoop 3    # while dd writes and reads 12.5 MiB with O_DIRECT"
-load & "$bin/biosnoop" 3 | head -n 25
+echo "\$ biosnoop 3    # while dd writes and reads 12.5 MiB with O_DIRECT (first 25 lines)"
+load & "$bin/biosnoop" 3 >"$file.out"
 wait
+head -n 25 "$file.out"
+echo "... $(($(wc -l <"$file.out") - 1)) requests in all"
 echo
 echo "\$ biolatency 3 1"
 load & "$bin/biolatency" 3 1
