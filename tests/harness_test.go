@@ -16,9 +16,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -368,4 +370,70 @@ func hostOnly(t *testing.T, why string) {
 	if vm := os.Getenv("BPFUTILS_VM"); vm != "" {
 		t.Skipf("host only (%s); the tool's other tests run on %s", why, vm)
 	}
+}
+
+// workload is a helper program a test drives over its stdin and stdout: it announces itself
+// with lines such as "ready PID" and starts working on "go".
+type workload struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bufio.Reader
+	pid   int
+	comm  string
+}
+
+// startWorkload starts cmd (named comm) and ends it when the test ends.
+func startWorkload(t *testing.T, cmd *exec.Cmd, comm string) *workload {
+	t.Helper()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w := &workload{t: t, cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout), pid: cmd.Process.Pid, comm: comm}
+	t.Cleanup(w.end)
+	return w
+}
+
+// end closes the workload's input and kills it.
+func (w *workload) end() {
+	w.stdin.Close()
+	w.cmd.Process.Kill()
+	w.cmd.Wait()
+}
+
+// line reads the workload's next line.
+func (w *workload) line() string {
+	w.t.Helper()
+	got := make(chan string, 1)
+	go func() {
+		s, _ := w.out.ReadString('\n')
+		got <- strings.TrimSpace(s)
+	}()
+	select {
+	case s := <-got:
+		return s
+	case <-time.After(30 * time.Second):
+		w.t.Fatal("workload hung")
+	}
+	return ""
+}
+
+// cgroupOf moves the workload into a new cgroup-v2 group and returns the group's path.
+func (w *workload) cgroupOf() string {
+	w.t.Helper()
+	dir := newCgroup(w.t, "bpfu-cg-")
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(w.pid)), 0o644); err != nil {
+		w.t.Fatalf("move workload into %s: %v", dir, err)
+	}
+	// Cleanups run last-registered first: the workload must be gone before its group.
+	w.t.Cleanup(w.end)
+	return dir
 }

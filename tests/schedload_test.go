@@ -109,13 +109,8 @@ var startSignal = make(chan struct{})
 
 // schedLoad is a running workload.
 type schedLoad struct {
-	t     *testing.T
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	out   *bufio.Reader
-	pid   int
-	tid   int // first worker thread
-	comm  string
+	*workload
+	tid int // first worker thread
 }
 
 // startSchedLoad starts a workload under a unique comm and waits until it is ready to work.
@@ -129,44 +124,12 @@ func startSchedLoad(t *testing.T, prefix, mode string, args ...string) *schedLoa
 	cmd := exec.Command(copyExecutable(t, self, comm), args...)
 	cmd.Env = append(os.Environ(), schedWorkloadEnv+"="+mode)
 	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	l := &schedLoad{t: t, cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout), pid: cmd.Process.Pid, comm: comm}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
+	l := &schedLoad{workload: startWorkload(t, cmd, comm)}
 	line := l.line()
 	if _, err := fmt.Sscanf(line, "ready %d", &l.tid); err != nil {
 		t.Fatalf("workload said %q, want ready", line)
 	}
 	return l
-}
-
-func (l *schedLoad) line() string {
-	l.t.Helper()
-	got := make(chan string, 1)
-	go func() {
-		s, _ := l.out.ReadString('\n')
-		got <- strings.TrimSpace(s)
-	}()
-	select {
-	case s := <-got:
-		return s
-	case <-time.After(30 * time.Second):
-		l.t.Fatal("workload hung")
-	}
-	return ""
 }
 
 // work lets the workload go and returns when it is done.
@@ -230,19 +193,4 @@ func startRawTP(t *testing.T, tool string, args ...string) *proc {
 		t.Errorf("%s did not attach through raw_tp:\n%s", tool, p.Stderr())
 	}
 	return p
-}
-
-// cgroupOf moves the workload into a new cgroup-v2 group and returns the group's path.
-func (l *schedLoad) cgroupOf() string {
-	l.t.Helper()
-	dir := newCgroup(l.t, "bpfu-cg-")
-	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(l.pid)), 0o644); err != nil {
-		l.t.Fatalf("move workload into %s: %v", dir, err)
-	}
-	l.t.Cleanup(func() {
-		l.stdin.Close()
-		l.cmd.Process.Kill()
-		l.cmd.Wait()
-	})
-	return dir
 }

@@ -3,7 +3,6 @@ package tests
 // Workloads and output parsers for the stack tools' tests (profile, offcputime, wakeuptime).
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -13,19 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // stackLoad is testdata/stackload.c running: a C program with known function names, built
 // with frame pointers so that its user stacks unwind.
 type stackLoad struct {
-	t     *testing.T
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	out   *bufio.Reader
-	pid   int
+	*workload
 	child int // pingpong's second process
-	comm  string
 }
 
 // startStackLoad builds and starts stackload under comm with args (see stackload.c) and waits
@@ -44,23 +37,7 @@ func startStackLoad(t *testing.T, comm string, args ...string) *stackLoad {
 		}
 	}
 	cmd := exec.Command(bin, append([]string{comm}, args...)...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	l := &stackLoad{t: t, cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout), pid: cmd.Process.Pid, comm: comm}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
+	l := &stackLoad{workload: startWorkload(t, cmd, comm)}
 	for {
 		line := l.line()
 		if _, err := fmt.Sscanf(line, "child %d", &l.child); err == nil {
@@ -71,22 +48,6 @@ func startStackLoad(t *testing.T, comm string, args ...string) *stackLoad {
 		}
 		return l
 	}
-}
-
-func (l *stackLoad) line() string {
-	l.t.Helper()
-	got := make(chan string, 1)
-	go func() {
-		s, _ := l.out.ReadString('\n')
-		got <- strings.TrimSpace(s)
-	}()
-	select {
-	case s := <-got:
-		return s
-	case <-time.After(30 * time.Second):
-		l.t.Fatal("workload hung")
-	}
-	return ""
 }
 
 // begin lets the workload go; done waits until it finished. It stays alive afterwards, so
@@ -104,22 +65,6 @@ func (l *stackLoad) work() {
 	l.t.Helper()
 	l.begin()
 	l.done()
-}
-
-// cgroupOf moves the workload into a new cgroup-v2 group and returns the group's path.
-func (l *stackLoad) cgroupOf() string {
-	l.t.Helper()
-	dir := newCgroup(l.t, "bpfu-cg-")
-	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(l.pid)), 0o644); err != nil {
-		l.t.Fatalf("move workload into %s: %v", dir, err)
-	}
-	// Cleanups run last-registered first: the workload must be gone before its group.
-	l.t.Cleanup(func() {
-		l.stdin.Close()
-		l.cmd.Process.Kill()
-		l.cmd.Wait()
-	})
-	return dir
 }
 
 // stackEntry is one block of the multi-line stack output of profile or offcputime.
