@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"time"
 
 	bpf "github.com/aquasecurity/libbpfgo"
 
+	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/hist"
 )
@@ -20,7 +20,7 @@ import (
 func Start(w io.Writer, timestamp bool) {
 	io.WriteString(w, "\n")
 	if timestamp {
-		fmt.Fprintf(w, "%-8s\n", time.Now().Format("15:04:05"))
+		fmt.Fprintf(w, "%-8s\n", app.Timestamp())
 	}
 }
 

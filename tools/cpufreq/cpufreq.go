@@ -90,11 +90,8 @@ func run(c *cli.Context) error {
 	}
 
 	t, err := app.Start(tracer.Spec{
-		Object: "cpufreq",
-		Probes: []tracer.Probe{{What: "CPU frequency changes", Hooks: []tracer.Hook{
-			{Prog: "cpu_frequency_btf", Kind: tracer.TPBTF, Target: "power:cpu_frequency"},
-			{Prog: "cpu_frequency_raw", Kind: tracer.RawTP, Target: "power:cpu_frequency"},
-		}}},
+		Object:     "cpufreq",
+		Probes:     []tracer.Probe{tracer.BTFTracepoint("CPU frequency changes", "cpu_frequency", "power:cpu_frequency")},
 		Manual:     []string{"freq_sample"},
 		MaxEntries: map[string]uint32{"cpu_mhz": uint32(possible[len(possible)-1] + 1)},
 		Cgroup:     c.String("cgroup"),

@@ -12,6 +12,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/hist"
+	"github.com/bpfutils/bpfutils/pkg/summary"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -78,14 +79,8 @@ func run(c *cli.Context) error {
 			"only_cpu": int32(onlyCPU),
 		},
 		Probes: []tracer.Probe{
-			{What: "irq handler entry", Hooks: []tracer.Hook{
-				{Prog: "irq_entry_btf", Kind: tracer.TPBTF, Target: "irq:irq_handler_entry"},
-				{Prog: "irq_entry_raw", Kind: tracer.RawTP, Target: "irq:irq_handler_entry"},
-			}},
-			{What: "irq handler exit", Hooks: []tracer.Hook{
-				{Prog: "irq_exit_btf", Kind: tracer.TPBTF, Target: "irq:irq_handler_exit"},
-				{Prog: "irq_exit_raw", Kind: tracer.RawTP, Target: "irq:irq_handler_exit"},
-			}},
+			tracer.BTFTracepoint("irq handler entry", "irq_entry", "irq:irq_handler_entry"),
+			tracer.BTFTracepoint("irq handler exit", "irq_exit", "irq:irq_handler_exit"),
 		},
 		Cgroup: c.String("cgroup"),
 	})
@@ -99,10 +94,7 @@ func run(c *cli.Context) error {
 	w.Flush()
 	handlers := t.Map("handlers")
 	return app.Report(c.Context, interval, count, func() error {
-		fmt.Fprintln(w)
-		if c.Bool("timestamp") {
-			fmt.Fprintf(w, "%-8s\n", app.Timestamp())
-		}
+		summary.Start(w, c.Bool("timestamp"))
 		entries, err := bpfmap.Entries[key, info](handlers, true)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/hist"
+	"github.com/bpfutils/bpfutils/pkg/summary"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -66,14 +67,8 @@ func run(c *cli.Context) error {
 		Object: "softirqs",
 		Rodata: map[string]any{"as_hist": dist, "in_ns": ns, "only_cpu": int32(onlyCPU)},
 		Probes: []tracer.Probe{
-			{What: "softirq entry", Hooks: []tracer.Hook{
-				{Prog: "softirq_entry_btf", Kind: tracer.TPBTF, Target: "irq:softirq_entry"},
-				{Prog: "softirq_entry_raw", Kind: tracer.RawTP, Target: "irq:softirq_entry"},
-			}},
-			{What: "softirq exit", Hooks: []tracer.Hook{
-				{Prog: "softirq_exit_btf", Kind: tracer.TPBTF, Target: "irq:softirq_exit"},
-				{Prog: "softirq_exit_raw", Kind: tracer.RawTP, Target: "irq:softirq_exit"},
-			}},
+			tracer.BTFTracepoint("softirq entry", "softirq_entry", "irq:softirq_entry"),
+			tracer.BTFTracepoint("softirq exit", "softirq_exit", "irq:softirq_exit"),
 		},
 	})
 	if err != nil {
@@ -86,10 +81,7 @@ func run(c *cli.Context) error {
 	w.Flush()
 	counters := &totals{m: t.Map("softirq_stats")}
 	return app.Report(c.Context, interval, count, func() error {
-		fmt.Fprintln(w)
-		if c.Bool("timestamp") {
-			fmt.Fprintf(w, "%-8s\n", app.Timestamp())
-		}
+		summary.Start(w, c.Bool("timestamp"))
 		delta, err := counters.since()
 		if err != nil {
 			return err

@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
-	"github.com/bpfutils/bpfutils/pkg/cpus"
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 	"github.com/bpfutils/bpfutils/tools/softirqs"
@@ -54,28 +53,18 @@ func run(c *cli.Context) error {
 	default:
 		return app.Usagef("Unrecognized positional argument: %s", c.Args().Get(1))
 	}
-	onlyCPU := -1
-	if c.IsSet("cpu") {
-		possible, _ := cpus.Possible()
-		var err error
-		if onlyCPU, err = filter.CPU(c.String("cpu"), len(possible)); err != nil {
-			return app.UsageError{Err: err}
-		}
+	onlyCPU, err := app.CPU(c, "cpu")
+	if err != nil {
+		return err
 	}
 
-	hooks := func(prog, tp string) []tracer.Hook {
-		return []tracer.Hook{
-			{Prog: prog + "_btf", Kind: tracer.TPBTF, Target: "irq:" + tp},
-			{Prog: prog + "_raw", Kind: tracer.RawTP, Target: "irq:" + tp},
-		}
-	}
 	t, err := app.Start(tracer.Spec{
 		Object: "softirqslower",
 		Rodata: map[string]any{"min_us": minUs, "only_cpu": int32(onlyCPU)},
 		Probes: []tracer.Probe{
-			{What: "softirq raise", Hooks: hooks("sirq_raise", "softirq_raise")},
-			{What: "softirq entry", Hooks: hooks("sirq_entry", "softirq_entry")},
-			{What: "softirq exit", Hooks: hooks("sirq_exit", "softirq_exit")},
+			tracer.BTFTracepoint("softirq raise", "sirq_raise", "irq:softirq_raise"),
+			tracer.BTFTracepoint("softirq entry", "sirq_entry", "irq:softirq_entry"),
+			tracer.BTFTracepoint("softirq exit", "sirq_exit", "irq:softirq_exit"),
 		},
 	})
 	if err != nil {
