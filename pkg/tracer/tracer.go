@@ -99,9 +99,19 @@ func Open(spec Spec) (*Tracer, error) {
 		return nil, ErrCaptured
 	}
 	setupLogging()
+	// The cgroup is checked before anything is loaded, and once, not per retry.
+	cgroupFD := -1
+	if spec.Cgroup != "" {
+		fd, err := filter.Cgroup(spec.Cgroup)
+		if err != nil {
+			return nil, err
+		}
+		defer syscall.Close(fd)
+		cgroupFD = fd
+	}
 	failed := map[Hook]string{}
 	for {
-		t, badHook, err := open(spec, failed)
+		t, badHook, err := open(spec, cgroupFD, failed)
 		if err == nil {
 			return t, nil
 		}
@@ -112,7 +122,7 @@ func Open(spec Spec) (*Tracer, error) {
 	}
 }
 
-func open(spec Spec, failed map[Hook]string) (*Tracer, *Hook, error) {
+func open(spec Spec, cgroupFD int, failed map[Hook]string) (*Tracer, *Hook, error) {
 	obj, err := bpfobj.Get(spec.Object)
 	if err != nil {
 		return nil, nil, err
@@ -138,8 +148,8 @@ func open(spec Spec, failed map[Hook]string) (*Tracer, *Hook, error) {
 		mod.Close()
 		return nil, nil, loadError(spec.Object, err)
 	}
-	if spec.Cgroup != "" {
-		if err := t.setCgroup(spec.Cgroup); err != nil {
+	if cgroupFD >= 0 {
+		if err := t.setCgroup(cgroupFD); err != nil {
 			mod.Close()
 			return nil, nil, err
 		}
@@ -358,12 +368,7 @@ func (t *Tracer) attach(h Hook) error {
 	return nil
 }
 
-func (t *Tracer) setCgroup(path string) error {
-	fd, err := filter.Cgroup(path)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(fd)
+func (t *Tracer) setCgroup(fd int) error {
 	m, err := t.Module.GetMap("cgroup_map")
 	if err != nil {
 		return fmt.Errorf("this tool has no cgroup filter: %w", err)
