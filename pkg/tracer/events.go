@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -17,25 +18,13 @@ func ptr[T any](v *T) unsafe.Pointer { return unsafe.Pointer(v) }
 
 // ringbufSupported is probed once: kernels before 5.8 have no BPF ring buffer.
 // BPFUTILS_PERFBUF=1 takes the perf-buffer path on any kernel, so that tests cover it.
-var ringbufSupported = sync1(func() bool {
+var ringbufSupported = sync.OnceValue(func() bool {
 	if os.Getenv("BPFUTILS_PERFBUF") == "1" {
 		return false
 	}
 	ok, err := bpf.BPFMapTypeIsSupported(bpf.MapTypeRingbuf)
 	return err == nil && ok
 })
-
-func sync1(f func() bool) func() bool {
-	var done atomic.Bool
-	var val atomic.Bool
-	return func() bool {
-		if !done.Load() {
-			val.Store(f())
-			done.Store(true)
-		}
-		return val.Load()
-	}
-}
 
 func (t *Tracer) configureEvents(size uint32) error {
 	m, err := t.Module.GetMap("events")
