@@ -49,11 +49,11 @@ func TestOffcputime(t *testing.T) {
 // Folded output: comm, user frames outermost first, then kernel frames down to __schedule.
 // The tracepoint is forced onto raw_tp (the fallback of kernels without tp_btf).
 func TestOffcputimeFolded(t *testing.T) {
-	l := startStackLoad(t, workloadName("ofold"), "sleep", "150", "10")
+	l := startStackLoad(t, workloadName("ofold"), "sleep", "100000", "10")
 	l.begin()
 	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
 	out, stderr, code := runTool(t, "offcputime", "-v", "-f", "-p", strconv.Itoa(l.pid), "1")
-	l.done()
+	l.finish()
 	if code != 0 || !strings.Contains(stderr, "via raw_tp sched:sched_switch") {
 		t.Fatalf("exit %d, want raw_tp: %s", code, stderr)
 	}

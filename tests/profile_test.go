@@ -58,12 +58,12 @@ func TestProfile(t *testing.T) {
 // scripts read it; -d puts a "-" frame between user and kernel frames, -a marks kernel frames.
 func TestProfileFolded(t *testing.T) {
 	hostOnly(t, "counts samples in vfs_read within a second")
-	l := startStackLoad(t, workloadName("pfold"), "spin", "3000")
+	l := startStackLoad(t, workloadName("pfold"), "spin", spinLimit)
 	pid := strconv.Itoa(l.pid)
 	l.begin()
 	out, stderr, code := runTool(t, "profile", "-f", "-F", "99", "-p", pid, "1")
 	delimited, _, code2 := runTool(t, "profile", "-f", "-d", "-a", "-F", "99", "-p", pid, "1")
-	l.done()
+	l.finish()
 	if code != 0 || code2 != 0 {
 		t.Fatalf("exit %d, %d: %s", code, code2, stderr)
 	}
@@ -114,13 +114,13 @@ func TestProfileFolded(t *testing.T) {
 // frequency.
 func TestProfileModes(t *testing.T) {
 	hostOnly(t, "counts samples in vfs_read within a second")
-	l := startStackLoad(t, workloadName("pmode"), "spin", "4000")
+	l := startStackLoad(t, workloadName("pmode"), "spin", spinLimit)
 	pid := strconv.Itoa(l.pid)
 	l.begin()
 	userOnly, _, _ := runTool(t, "profile", "-U", "-d", "-p", pid, "1")
 	kernelOnly, _, _ := runTool(t, "profile", "-K", "-p", pid, "1")
 	period, _, _ := runTool(t, "profile", "-c", "2000000", "-C", "0", "-p", pid, "1")
-	l.done()
+	l.finish()
 
 	if want := fmt.Sprintf("Sampling at 49 Hertz of PID [%d] by user for 1 secs.\n", l.pid); !strings.HasPrefix(userOnly, want) {
 		t.Errorf("-U header: want %q\n%s", want, userOnly)
@@ -167,11 +167,11 @@ func TestProfileModes(t *testing.T) {
 
 // --cgroup profiles only the processes of one cgroup-v2 group.
 func TestProfileCgroup(t *testing.T) {
-	l := startStackLoad(t, workloadName("pcg"), "spin", "2500")
+	l := startStackLoad(t, workloadName("pcg"), "spin", spinLimit)
 	cg := l.cgroupOf()
 	l.begin()
 	out, stderr, code := runTool(t, "profile", "--cgroup", cg, "1")
-	l.done()
+	l.finish()
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

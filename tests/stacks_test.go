@@ -61,6 +61,17 @@ func (l *stackLoad) done() {
 	}
 }
 
+// spinLimit bounds a spin that the test ends with finish.
+const spinLimit = "60000"
+
+// finish ends a spin or sleep loop that was started with a long limit and waits until it stopped: the tools
+// then sampled the workload for all of their run, however long a slow machine took to start them.
+func (l *stackLoad) finish() {
+	l.t.Helper()
+	io.WriteString(l.stdin, "stop\n")
+	l.done()
+}
+
 func (l *stackLoad) work() {
 	l.t.Helper()
 	l.begin()

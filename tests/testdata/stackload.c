@@ -3,8 +3,10 @@
  * that user stacks unwind through functions with known names.
  *
  *   stackload COMM spin MILLIS            burn CPU in burn_here() <- spin_loop(), and in the
- *                                         kernel reading /dev/zero from kernel_here()
- *   stackload COMM sleep COUNT MILLIS     block in nanosleep under sleep_here()
+ *                                         kernel reading /dev/zero from kernel_here(), for
+ *                                         MILLIS or until a line arrives on stdin
+ *   stackload COMM sleep COUNT MILLIS     block in nanosleep under sleep_here(), COUNT times or
+ *                                         until a line arrives on stdin
  *   stackload COMM pingpong COMM2 MILLIS  bounce a byte through two pipes with a child COMM2
  *
  * It names itself COMM, prints "ready PID", waits for a line on stdin, works, prints "done",
@@ -12,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,12 +48,31 @@ __attribute__((noinline)) void kernel_here(int fd)
 		exit(1);
 }
 
+/* stdin is read with read(2), not stdio, so that poll(2) sees every line not yet taken. */
+static int read_line(char *buf, size_t size)
+{
+	size_t n = 0;
+
+	while (n + 1 < size && read(0, buf + n, 1) == 1)
+		if (buf[n++] == '\n')
+			break;
+	buf[n] = 0;
+	return n > 0;
+}
+
+static int stdin_has_line(void)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
 __attribute__((noinline)) void spin_loop(double millis)
 {
 	double end = now_ms() + millis;
 	int fd = open("/dev/zero", O_RDONLY);
 
-	while (now_ms() < end) {
+	while (now_ms() < end && !stdin_has_line()) {
 		burn_here();
 		kernel_here(fd);
 	}
@@ -68,7 +90,7 @@ __attribute__((noinline)) void nap(long millis)
 
 __attribute__((noinline)) void sleep_here(int count, long millis)
 {
-	for (int i = 0; i < count; i++)
+	for (int i = 0; i < count && !stdin_has_line(); i++)
 		nap(millis);
 }
 
@@ -121,7 +143,7 @@ int main(int argc, char **argv)
 		printf("child %d\n", child);
 	}
 	printf("ready %d\n", getpid());
-	if (!fgets(line, sizeof(line), stdin))
+	if (!read_line(line, sizeof(line)))
 		return 0;
 	if (!strcmp(argv[2], "spin"))
 		spin_loop(atof(argv[3]));
@@ -132,7 +154,7 @@ int main(int argc, char **argv)
 	else
 		return 2;
 	printf("done\n");
-	while (fgets(line, sizeof(line), stdin))
+	while (read_line(line, sizeof(line)))
 		;
 	if (child) {
 		kill(child, 9);
