@@ -155,8 +155,9 @@ func hasInOrder(frames []string, want ...string) bool {
 	return len(want) == 0
 }
 
-// foldedLine is flame-graph input: ";"-separated frames without spaces, a space, a count.
-var foldedLine = regexp.MustCompile(`^([^ ]+) ([0-9]+)$`)
+// foldedLine is flame-graph input: ";"-separated frames, a space, a count. Frames may hold
+// spaces ("[Missed User Stack]"): flamegraph.pl splits at the last one.
+var foldedLine = regexp.MustCompile(`^(.+) ([0-9]+)$`)
 
 // parseFolded returns each line's frames (the comm first) and value.
 func parseFolded(t *testing.T, out string) (frames [][]string, values []uint64) {
