@@ -21,6 +21,7 @@ const volatile __u32 targ_pid = 0;
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile bool targ_failed = false;
 const volatile bool full_path = false;
+const volatile bool callers = false;
 /* -f: when flag_filter is set, only opens with one of flags_any, or read-only ones when
  * flags_rdonly (O_RDONLY is 0: no bit to test). */
 const volatile bool flag_filter = false;
@@ -117,6 +118,15 @@ static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx, enum
 	/* mode means something only when the call may create the file */
 	ev->mode = (a.flags & O_CREAT) || (a.flags & O_TMPFILE) == O_TMPFILE ? a.mode : 0;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	if (callers) {
+		/* As libbpf-tools: the innermost frame is the libc wrapper of the call, and the
+		 * two after it are what the user wants to see. */
+		__u64 stack[3] = {};
+
+		bpf_get_stack(ctx, stack, sizeof(stack), BPF_F_USER_STACK);
+		ev->callers[0] = stack[1];
+		ev->callers[1] = stack[2];
+	}
 
 	n = bpf_probe_read_user_str(ev->path, OPENSNOOP_NAME_MAX, a.name);
 	if (n <= 0) {

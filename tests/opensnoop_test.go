@@ -309,3 +309,34 @@ func TestOpensnoopBadInput(t *testing.T) {
 	badInput(t, "opensnoop", "invalid flag", "-f", "O_BOGUS")
 	badInput(t, "opensnoop", "unrecognized positional argument", "a", "b")
 }
+
+// -c prints, under each row, the two calling functions the BPF side took from the user stack,
+// indented to the PATH column. The workload opens from open_here() <- open_loop() <- main();
+// the innermost frame (the syscall wrapper's) is skipped, as libbpf-tools skips it.
+func TestOpensnoopCallers(t *testing.T) {
+	path := uniquePath(t, "callers")
+	createFile(t, path)
+	l := startStackLoad(t, workloadName("ocall"), "open", "5", path)
+	p := start(t, "opensnoop", "-c", "-T", "-U", "-n", l.comm)
+	if h := strings.Split(p.Stdout(), "\n")[0]; h != "TIME     UID     PID    COMM              FD ERR PATH/CALLER" {
+		t.Fatalf("header %q", h)
+	}
+	l.work()
+	out := p.stop()
+
+	lines := strings.Split(out, "\n")
+	indent := strings.Repeat(" ", len("TIME     UID     PID    COMM              FD ERR "))
+	rows := 0
+	for i, line := range lines {
+		if !strings.HasSuffix(line, " "+path) {
+			continue
+		}
+		rows++
+		if i+2 >= len(lines) || lines[i+1] != indent+"open_loop" || lines[i+2] != indent+"main" {
+			t.Fatalf("row %d: want %q and %q under it\n%s", rows, indent+"open_loop", indent+"main", out)
+		}
+	}
+	if rows != 5 {
+		t.Errorf("want 5 rows for %s, got %d\n%s", path, rows, out)
+	}
+}

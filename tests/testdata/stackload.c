@@ -8,6 +8,8 @@
  *   stackload COMM sleep COUNT MILLIS     block in nanosleep under sleep_here(), COUNT times or
  *                                         until a line arrives on stdin
  *   stackload COMM pingpong COMM2 MILLIS  bounce a byte through two pipes with a child COMM2
+ *   stackload COMM open COUNT PATH        open and close PATH COUNT times from open_here()
+ *                                         <- open_loop()
  *
  * It names itself COMM, prints "ready PID", waits for a line on stdin, works, prints "done",
  * then stays until stdin closes, so that its symbols can still be read.
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,6 +104,22 @@ __attribute__((noinline)) void sleep_here(int count, long millis)
 		nap(millis);
 }
 
+/* syscall(2), not open(3): glibc's open wrapper uses rbp for itself, and the frame-pointer walk
+ * from the syscall would not find our frames. */
+__attribute__((noinline)) void open_here(const char *path)
+{
+	int fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+__attribute__((noinline)) void open_loop(int count, const char *path)
+{
+	for (int i = 0; i < count; i++)
+		open_here(path);
+}
+
 /* Answers until the parent closes its end. */
 __attribute__((noinline)) void pong_side(int in, int out)
 {
@@ -156,6 +175,8 @@ int main(int argc, char **argv)
 		spin_loop(atof(argv[3]));
 	else if (!strcmp(argv[2], "sleep") && argc > 4)
 		sleep_here(atoi(argv[3]), atol(argv[4]));
+	else if (!strcmp(argv[2], "open") && argc > 4)
+		open_loop(atoi(argv[3]), argv[4]);
 	else if (!strcmp(argv[2], "pingpong") && argc > 4)
 		ping_side(to_parent[0], to_child[1], atof(argv[4]));
 	else

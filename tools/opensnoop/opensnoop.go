@@ -14,6 +14,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/dentrypath"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/syms"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -27,6 +28,7 @@ type event struct {
 	NameLen  uint16
 	DirLen   uint16
 	DirState uint32
+	Callers  [2]uint64
 	Comm     [16]byte
 	Path     [4096 + 8192]byte
 }
@@ -70,7 +72,7 @@ var Tool = app.Tool{
 		&cli.BoolFlag{Name: "failed", Aliases: []string{"x"}, Usage: "Failed opens only"},
 		&cli.BoolFlag{Name: "full-path", Aliases: []string{"F"}, Usage: "Show full path"},
 		&cli.StringSliceFlag{Name: "flag_filter", Aliases: []string{"f"}, Usage: "Only opens with this flag (e.g. O_WRONLY); may be repeated"},
-		&cli.BoolFlag{Name: "callers", Aliases: []string{"c"}, Usage: "Show calling functions (needs symbolization, not available yet)"},
+		&cli.BoolFlag{Name: "callers", Aliases: []string{"c"}, Usage: "Show calling functions"},
 	},
 	Action: run,
 }
@@ -110,9 +112,6 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return app.UsageError{Err: err}
 	}
-	if c.Bool("callers") {
-		app.Warnf("opensnoop: -c/--callers needs symbolization, which bpfutils does not have yet; tracing without callers")
-	}
 
 	t, err := app.Start(tracer.Spec{
 		Object: "opensnoop",
@@ -122,6 +121,7 @@ func run(c *cli.Context) error {
 			"targ_uid":     uid,
 			"targ_failed":  c.Bool("failed"),
 			"full_path":    c.Bool("full-path"),
+			"callers":      c.Bool("callers"),
 			"flag_filter":  len(c.StringSlice("flag_filter")) > 0,
 			"flags_any":    flags.any,
 			"flags_rdonly": flags.rdonly,
@@ -149,6 +149,9 @@ func run(c *cli.Context) error {
 		name:      []byte(c.String("name")),
 		line:      make([]byte, 0, 512),
 	}
+	if c.Bool("callers") {
+		p.symbolizer = syms.New()
+	}
 	p.header()
 	return app.Stream(c.Context, t, app.StreamOptions{Duration: duration, LostFormat: "Lost %d events!"}, p.print)
 }
@@ -165,7 +168,8 @@ type printer struct {
 	out                                     *bufio.Writer
 	timestamp, printUID, extended, fullPath bool
 	name                                    []byte
-	line                                    []byte // reused for every row
+	line                                    []byte           // reused for every row
+	symbolizer                              *syms.Symbolizer // -c
 	clockSec                                int64
 	clock                                   []byte // HH:MM:SS of clockSec
 }
@@ -182,7 +186,11 @@ func (p *printer) header() {
 	if p.extended {
 		fmt.Fprintf(w, "%-8s %-5s ", "FLAGS", "MODE")
 	}
-	fmt.Fprintln(w, "PATH")
+	fmt.Fprint(w, "PATH")
+	if p.symbolizer != nil {
+		fmt.Fprint(w, "/CALLER")
+	}
+	fmt.Fprintln(w)
 	w.Flush()
 }
 
@@ -232,6 +240,7 @@ func (p *printer) print(rec []byte) {
 			b = append(appendOctal(b, uint64(e.Mode), 4), ' ')
 		}
 	}
+	pathColumn := len(b)
 	name := cstring(path[:nameLen])
 	if p.fullPath && dentrypath.State(e.DirState) != dentrypath.None {
 		b = dentrypath.Join(b, path[nameLen:nameLen+dirLen], dentrypath.State(e.DirState), name)
@@ -239,8 +248,30 @@ func (p *printer) print(rec []byte) {
 		b = append(b, name...)
 	}
 	b = append(b, '\n')
+	if p.symbolizer != nil {
+		b = p.appendCallers(b, e, pathColumn)
+	}
 	p.out.Write(b)
 	p.line = b
+}
+
+// appendCallers appends a line per calling function that has a name, indented to the PATH
+// column, as libbpf-tools does.
+func (p *printer) appendCallers(b []byte, e *event, indent int) []byte {
+	for _, addr := range e.Callers {
+		if addr == 0 {
+			continue
+		}
+		sym := p.symbolizer.User(e.Pid, addr)
+		if !sym.Known {
+			continue
+		}
+		for range indent {
+			b = append(b, ' ')
+		}
+		b = append(append(b, sym.Name...), '\n')
+	}
+	return b
 }
 
 // appendClock appends the wall-clock time as libbpf-tools' str_timestamp("%H:%M:%S"),
