@@ -88,6 +88,15 @@ func Report(ctx context.Context, interval time.Duration, count int, print func()
 	return nil
 }
 
+// ReportOnce prints once: after duration, or at Ctrl-C when duration is 0 (the stack tools'
+// optional [duration]).
+func ReportOnce(ctx context.Context, duration time.Duration, print func() error) error {
+	if duration == 0 {
+		duration = Forever
+	}
+	return Report(ctx, duration, 1, print)
+}
+
 // Output is stdout with a buffer, flushed by the tools after each batch of events and each
 // report: one write per batch instead of one per line.
 var Output = bufio.NewWriterSize(os.Stdout, 64*1024)

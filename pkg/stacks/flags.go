@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -83,4 +84,36 @@ func (s Storage) Configure(spec *tracer.Spec) {
 	}
 	spec.MaxEntries["stackmap"] = s.Size
 	spec.ValueSize["stackmap"] = s.Depth * 8
+}
+
+// BlockTimeFlags are -m and -M of the tools that sum blocked time (offcputime, wakeuptime).
+func BlockTimeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "min-block-time", Aliases: []string{"m"}, Usage: "the amount of time in microseconds over which we store traces (default 1)"},
+		&cli.StringFlag{Name: "max-block-time", Aliases: []string{"M"}, Usage: "the amount of time in microseconds under which we store traces (default U64_MAX)"},
+	}
+}
+
+// ParseBlockTimes reads the BlockTimeFlags, in microseconds. Bad values are usage errors to be
+// wrapped by the caller.
+func ParseBlockTimes(c *cli.Context) (minUs, maxUs uint64, err error) {
+	return parseBlockTimes(c.String("min-block-time"), c.String("max-block-time"))
+}
+
+func parseBlockTimes(minArg, maxArg string) (minUs, maxUs uint64, err error) {
+	minUs, maxUs = 1, math.MaxUint64
+	if minArg != "" {
+		if minUs, err = strconv.ParseUint(minArg, 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("Invalid min block time (in us): %s", minArg)
+		}
+	}
+	if maxArg != "" {
+		if maxUs, err = strconv.ParseUint(maxArg, 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("Invalid max block time (in us): %s", maxArg)
+		}
+	}
+	if minUs >= maxUs {
+		return 0, 0, fmt.Errorf("min_block_time should be smaller than max_block_time")
+	}
+	return minUs, maxUs, nil
 }

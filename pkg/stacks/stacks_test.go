@@ -3,6 +3,7 @@ package stacks
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -261,5 +262,31 @@ func TestMerge(t *testing.T) {
 	}
 	if !slices.Equal(vals, []uint64{12, 1, 2, 3}) {
 		t.Errorf("merged values %v, want [12 1 2 3]", vals)
+	}
+}
+
+func TestParseBlockTimes(t *testing.T) {
+	for _, tc := range []struct {
+		min, max       string
+		minUs, maxUs   uint64
+		wantErrContain string
+	}{
+		{"", "", 1, math.MaxUint64, ""},
+		{"1000", "", 1000, math.MaxUint64, ""},
+		{"", "500", 1, 500, ""},
+		{"10", "10", 0, 0, "should be smaller"},
+		{"x", "", 0, 0, "Invalid min block time (in us): x"},
+		{"", "-1", 0, 0, "Invalid max block time (in us): -1"},
+	} {
+		minUs, maxUs, err := parseBlockTimes(tc.min, tc.max)
+		if tc.wantErrContain != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErrContain) {
+				t.Errorf("-m %q -M %q: error %v, want %q", tc.min, tc.max, err, tc.wantErrContain)
+			}
+			continue
+		}
+		if err != nil || minUs != tc.minUs || maxUs != tc.maxUs {
+			t.Errorf("-m %q -M %q = %d, %d, %v; want %d, %d", tc.min, tc.max, minUs, maxUs, err, tc.minUs, tc.maxUs)
+		}
 	}
 }

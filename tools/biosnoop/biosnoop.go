@@ -8,11 +8,9 @@ import (
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/blockdev"
-	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -79,13 +77,6 @@ func run(c *cli.Context) error {
 	disks, dev, filterDev, err := app.DiskFilter(c, "disk")
 	if err != nil {
 		return err
-	}
-	if cg := c.String("cgroup"); cg != "" {
-		fd, err := filter.Cgroup(cg)
-		if err != nil {
-			return app.UsageError{Err: err}
-		}
-		unix.Close(fd)
 	}
 	queued, pattern := c.Bool("queued"), c.Bool("pattern")
 

@@ -4,8 +4,8 @@ package offcputime
 
 import (
 	"fmt"
-	"math"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -54,7 +54,7 @@ var Tool = app.Tool{
     offcputime -k          # only trace kernel threads (no user)
     offcputime -U          # only show user space stacks (no kernel)
     offcputime -K          # only show kernel space stacks (no user)`,
-	Flags: append([]cli.Flag{
+	Flags: slices.Concat([]cli.Flag{
 		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "Trace these PIDs only, comma-separated list"},
 		&cli.StringFlag{Name: "tid", Aliases: []string{"t"}, Usage: "Trace these TIDs only, comma-separated list"},
 		&cli.BoolFlag{Name: "user-threads-only", Aliases: []string{"u"}, Usage: "User threads only (no kernel threads)"},
@@ -63,10 +63,9 @@ var Tool = app.Tool{
 		&cli.BoolFlag{Name: "kernel-stacks-only", Aliases: []string{"K"}, Usage: "show stacks from kernel space only (no user space stacks)"},
 		&cli.BoolFlag{Name: "delimited", Aliases: []string{"d"}, Usage: "insert delimiter between kernel/user stacks"},
 		&cli.BoolFlag{Name: "folded", Aliases: []string{"f"}, Usage: "output folded format"},
-		&cli.StringFlag{Name: "min-block-time", Aliases: []string{"m"}, Usage: "the amount of time in microseconds over which we store traces (default 1)"},
-		&cli.StringFlag{Name: "max-block-time", Aliases: []string{"M"}, Usage: "the amount of time in microseconds under which we store traces (default U64_MAX)"},
+	}, stacks.BlockTimeFlags(), []cli.Flag{
 		&cli.StringFlag{Name: "state", Usage: "filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h"},
-	}, stacks.StorageFlags()...),
+	}, stacks.StorageFlags()),
 	Action: run,
 }
 
@@ -94,9 +93,9 @@ func run(c *cli.Context) error {
 	if kernelThreads && userStacks {
 		return app.Usagef("displaying user stacks for kernel threads doesn't make sense.")
 	}
-	minUs, maxUs, err := blockTimes(c)
+	minUs, maxUs, err := stacks.ParseBlockTimes(c)
 	if err != nil {
-		return err
+		return app.UsageError{Err: err}
 	}
 	state := int64(-1)
 	if s := c.String("state"); s != "" {
@@ -145,35 +144,12 @@ func run(c *cli.Context) error {
 		printHeader(pids, tids, duration)
 		w.Flush()
 	}
-	wait := duration
-	if wait == 0 {
-		wait = app.Forever
-	}
 	// -v (libbpf-tools) and -f (Python) never met: folded output stays flame-graph input.
 	style := stacks.Style{Folded: folded, Delimited: c.Bool("delimited")}
 	if !folded {
 		style.Verbose, style.UnknownKernel, style.Numbered, style.MissedTo = c.Bool("verbose"), "unknown", true, os.Stderr
 	}
-	return app.Report(c.Context, wait, 1, func() error { return printMap(t, symbolizer, style) })
-}
-
-// blockTimes reads -m and -M, in microseconds.
-func blockTimes(c *cli.Context) (minUs, maxUs uint64, err error) {
-	minUs, maxUs = 1, math.MaxUint64
-	if s := c.String("min-block-time"); s != "" {
-		if minUs, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return 0, 0, app.Usagef("Invalid min block time (in us): %s", s)
-		}
-	}
-	if s := c.String("max-block-time"); s != "" {
-		if maxUs, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return 0, 0, app.Usagef("Invalid max block time (in us): %s", s)
-		}
-	}
-	if minUs >= maxUs {
-		return 0, 0, app.Usagef("min_block_time should be smaller than max_block_time")
-	}
-	return minUs, maxUs, nil
+	return app.ReportOnce(c.Context, duration, func() error { return printMap(t, symbolizer, style) })
 }
 
 func printHeader(pids, tids []uint32, duration time.Duration) {

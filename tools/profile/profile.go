@@ -130,11 +130,7 @@ func run(c *cli.Context) error {
 		printHeader(sampling, pids, tids, userOnly, kernelOnly, duration)
 		w.Flush()
 	}
-	wait := duration
-	if wait == 0 {
-		wait = app.Forever
-	}
-	return app.Report(c.Context, wait, 1, func() error {
+	return app.ReportOnce(c.Context, duration, func() error {
 		return printCounts(t, symbolizer, stacks.Style{
 			Folded: folded, Delimited: c.Bool("delimited"), Verbose: c.Bool("verbose"), Annotate: c.Bool("annotations"),
 		})

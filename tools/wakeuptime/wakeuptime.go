@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"strconv"
 
 	"github.com/urfave/cli/v2"
 
@@ -39,13 +38,11 @@ var Tool = app.Tool{
     wakeuptime -f 5     # 5 seconds, and output in folded format
     wakeuptime -u       # don't include kernel threads (user only)
     wakeuptime -p 185   # trace for PID 185 only`,
-	Flags: append([]cli.Flag{
+	Flags: slices.Concat([]cli.Flag{
 		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "trace this PID only"},
 		&cli.BoolFlag{Name: "user-threads-only", Aliases: []string{"u"}, Usage: "user threads only (no kernel threads)"},
 		&cli.BoolFlag{Name: "folded", Aliases: []string{"f"}, Usage: "output folded format"},
-		&cli.StringFlag{Name: "min-block-time", Aliases: []string{"m"}, Usage: "the amount of time in microseconds over which we store traces (default 1)"},
-		&cli.StringFlag{Name: "max-block-time", Aliases: []string{"M"}, Usage: "the amount of time in microseconds under which we store traces (default U64_MAX)"},
-	}, stacks.StorageFlags()...),
+	}, stacks.BlockTimeFlags(), stacks.StorageFlags()),
 	Action: run,
 }
 
@@ -64,9 +61,9 @@ func run(c *cli.Context) error {
 	if userThreads && pid != 0 {
 		return app.Usagef("use either -u or -p")
 	}
-	minNs, maxNs, err := blockTimes(c)
+	minUs, maxUs, err := stacks.ParseBlockTimes(c)
 	if err != nil {
-		return err
+		return app.UsageError{Err: err}
 	}
 	storage, err := stacks.ParseStorage(c)
 	if err != nil {
@@ -76,7 +73,7 @@ func run(c *cli.Context) error {
 	spec := tracer.Spec{
 		Object: "wakeuptime",
 		Rodata: map[string]any{
-			"target_tgid": pid, "user_threads_only": userThreads, "min_block_ns": minNs, "max_block_ns": maxNs,
+			"target_tgid": pid, "user_threads_only": userThreads, "min_block_ns": usToNs(minUs), "max_block_ns": usToNs(maxUs),
 		},
 		Probes: []tracer.Probe{
 			tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch"),
@@ -102,30 +99,7 @@ func run(c *cli.Context) error {
 		fmt.Fprintln(w, "Tracing blocked time (us) by kernel stack")
 		w.Flush()
 	}
-	wait := duration
-	if wait == 0 {
-		wait = app.Forever
-	}
-	return app.Report(c.Context, wait, 1, func() error { return printMap(t, symbolizer, folded) })
-}
-
-// blockTimes reads -m and -M (microseconds) as the nanoseconds the BPF side compares.
-func blockTimes(c *cli.Context) (minNs, maxNs uint64, err error) {
-	minUs, maxUs := uint64(1), uint64(math.MaxUint64)
-	if s := c.String("min-block-time"); s != "" {
-		if minUs, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return 0, 0, app.Usagef("Invalid min block time (in us): %s", s)
-		}
-	}
-	if s := c.String("max-block-time"); s != "" {
-		if maxUs, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return 0, 0, app.Usagef("Invalid max block time (in us): %s", s)
-		}
-	}
-	if minUs >= maxUs {
-		return 0, 0, app.Usagef("min_block_time should be smaller than max_block_time")
-	}
-	return usToNs(minUs), usToNs(maxUs), nil
+	return app.ReportOnce(c.Context, duration, func() error { return printMap(t, symbolizer, folded) })
 }
 
 func usToNs(us uint64) uint64 {
