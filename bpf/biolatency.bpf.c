@@ -98,38 +98,17 @@ static __always_inline int rq_done(struct request *rq)
 	return 0;
 }
 
-SEC("tp_btf/block_rq_insert")
-int BPF_PROG(biolat_insert_btf)
+BTF_TRACEPOINT(biolat_insert, block_rq_insert)
 {
 	return rq_start(block_rq_tp_request(ctx), false);
 }
 
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(biolat_issue_btf)
+BTF_TRACEPOINT(biolat_issue, block_rq_issue)
 {
 	return rq_start(block_rq_tp_request(ctx), true);
 }
 
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(biolat_done_btf, struct request *rq)
-{
-	return rq_done(rq);
-}
-
-SEC("raw_tp/block_rq_insert")
-int BPF_PROG(biolat_insert_raw)
-{
-	return rq_start(block_rq_tp_request(ctx), false);
-}
-
-SEC("raw_tp/block_rq_issue")
-int BPF_PROG(biolat_issue_raw)
-{
-	return rq_start(block_rq_tp_request(ctx), true);
-}
-
-SEC("raw_tp/block_rq_complete")
-int BPF_PROG(biolat_done_raw, struct request *rq)
+BTF_TRACEPOINT(biolat_done, block_rq_complete, struct request *rq)
 {
 	return rq_done(rq);
 }

@@ -49,14 +49,7 @@ static __always_inline int rq_issue(struct request *rq)
 	return 0;
 }
 
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(bitesize_issue_btf)
-{
-	return rq_issue(block_rq_tp_request(ctx));
-}
-
-SEC("raw_tp/block_rq_issue")
-int BPF_PROG(bitesize_issue_raw)
+BTF_TRACEPOINT(bitesize_issue, block_rq_issue)
 {
 	return rq_issue(block_rq_tp_request(ctx));
 }

@@ -38,14 +38,7 @@ static __always_inline int frequency_changed(unsigned int khz, unsigned int cpu)
 	return 0;
 }
 
-SEC("tp_btf/cpu_frequency")
-int BPF_PROG(cpu_frequency_btf, unsigned int state, unsigned int cpu_id)
-{
-	return frequency_changed(state, cpu_id);
-}
-
-SEC("raw_tp/cpu_frequency")
-int BPF_PROG(cpu_frequency_raw, unsigned int state, unsigned int cpu_id)
+BTF_TRACEPOINT(cpu_frequency, cpu_frequency, unsigned int state, unsigned int cpu_id)
 {
 	return frequency_changed(state, cpu_id);
 }

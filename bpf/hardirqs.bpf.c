@@ -80,26 +80,12 @@ static __always_inline int handler_exited(struct irqaction *action)
 	return 0;
 }
 
-SEC("tp_btf/irq_handler_entry")
-int BPF_PROG(irq_entry_btf, int irq, struct irqaction *action)
+BTF_TRACEPOINT(irq_entry, irq_handler_entry, int irq, struct irqaction *action)
 {
 	return handler_entered();
 }
 
-SEC("tp_btf/irq_handler_exit")
-int BPF_PROG(irq_exit_btf, int irq, struct irqaction *action)
-{
-	return handler_exited(action);
-}
-
-SEC("raw_tp/irq_handler_entry")
-int BPF_PROG(irq_entry_raw, int irq, struct irqaction *action)
-{
-	return handler_entered();
-}
-
-SEC("raw_tp/irq_handler_exit")
-int BPF_PROG(irq_exit_raw, int irq, struct irqaction *action)
+BTF_TRACEPOINT(irq_exit, irq_handler_exit, int irq, struct irqaction *action)
 {
 	return handler_exited(action);
 }

@@ -59,42 +59,19 @@ static __always_inline int switched(void *ctx, struct task_struct *prev, struct 
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(wakeup_btf, struct task_struct *p)
+BTF_TRACEPOINT(wakeup, sched_wakeup, struct task_struct *p)
 {
 	runq_join(p);
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(wakeup_new_btf, struct task_struct *p)
+BTF_TRACEPOINT(wakeup_new, sched_wakeup_new, struct task_struct *p)
 {
 	runq_join(p);
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return switched(ctx, prev, next);
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(wakeup_raw, struct task_struct *p)
-{
-	runq_join(p);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(wakeup_new_raw, struct task_struct *p)
-{
-	runq_join(p);
-	return 0;
-}
-
-SEC("raw_tp/sched_switch")
-int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+BTF_TRACEPOINT(switch, sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	return switched(ctx, prev, next);
 }

@@ -69,26 +69,12 @@ static __always_inline int softirq_exited(unsigned int vec)
 	return 0;
 }
 
-SEC("tp_btf/softirq_entry")
-int BPF_PROG(softirq_entry_btf, unsigned int vec)
+BTF_TRACEPOINT(softirq_entry, softirq_entry, unsigned int vec)
 {
 	return softirq_entered();
 }
 
-SEC("tp_btf/softirq_exit")
-int BPF_PROG(softirq_exit_btf, unsigned int vec)
-{
-	return softirq_exited(vec);
-}
-
-SEC("raw_tp/softirq_entry")
-int BPF_PROG(softirq_entry_raw, unsigned int vec)
-{
-	return softirq_entered();
-}
-
-SEC("raw_tp/softirq_exit")
-int BPF_PROG(softirq_exit_raw, unsigned int vec)
+BTF_TRACEPOINT(softirq_exit, softirq_exit, unsigned int vec)
 {
 	return softirq_exited(vec);
 }

@@ -96,38 +96,17 @@ static __always_inline int exited(void *ctx, unsigned int vec)
 	return 0;
 }
 
-SEC("tp_btf/softirq_raise")
-int BPF_PROG(sirq_raise_btf, unsigned int vec)
+BTF_TRACEPOINT(sirq_raise, softirq_raise, unsigned int vec)
 {
 	return raised(vec);
 }
 
-SEC("tp_btf/softirq_entry")
-int BPF_PROG(sirq_entry_btf, unsigned int vec)
+BTF_TRACEPOINT(sirq_entry, softirq_entry, unsigned int vec)
 {
 	return entered(ctx, vec);
 }
 
-SEC("tp_btf/softirq_exit")
-int BPF_PROG(sirq_exit_btf, unsigned int vec)
-{
-	return exited(ctx, vec);
-}
-
-SEC("raw_tp/softirq_raise")
-int BPF_PROG(sirq_raise_raw, unsigned int vec)
-{
-	return raised(vec);
-}
-
-SEC("raw_tp/softirq_entry")
-int BPF_PROG(sirq_entry_raw, unsigned int vec)
-{
-	return entered(ctx, vec);
-}
-
-SEC("raw_tp/softirq_exit")
-int BPF_PROG(sirq_exit_raw, unsigned int vec)
+BTF_TRACEPOINT(sirq_exit, softirq_exit, unsigned int vec)
 {
 	return exited(ctx, vec);
 }

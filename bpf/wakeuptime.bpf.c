@@ -80,38 +80,17 @@ static __always_inline int woken(void *ctx, struct task_struct *task)
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+BTF_TRACEPOINT(switch, sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	return switched(prev, next);
 }
 
-SEC("raw_tp/sched_switch")
-int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return switched(prev, next);
-}
-
-SEC("tp_btf/sched_waking")
-int BPF_PROG(waking_btf, struct task_struct *task)
+BTF_TRACEPOINT(waking, sched_waking, struct task_struct *task)
 {
 	return woken(ctx, task);
 }
 
-SEC("raw_tp/sched_waking")
-int BPF_PROG(waking_raw, struct task_struct *task)
-{
-	return woken(ctx, task);
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(wakeup_btf, struct task_struct *task)
-{
-	return woken(ctx, task);
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(wakeup_raw, struct task_struct *task)
+BTF_TRACEPOINT(wakeup, sched_wakeup, struct task_struct *task)
 {
 	return woken(ctx, task);
 }

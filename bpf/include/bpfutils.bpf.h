@@ -44,6 +44,29 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return bpf_map_lookup_elem(map, key);
 }
 
+/*
+ * BTF_TRACEPOINT(name, event, args...) { body } gives one body two programs: name_btf on
+ * tp_btf/event and name_raw on raw_tp/event, the fallback for kernels where BTF-typed
+ * tracepoints do not attach (pkg/tracer.BTFTracepoint chooses). The body gets the event's
+ * arguments as BPF_PROG would declare them; since it also runs as raw_tp, it must read through
+ * pointers with CO-RE reads.
+ */
+#define BTF_TRACEPOINT(name, event, args...)					\
+static __always_inline int ____##name(unsigned long long *ctx, ##args);		\
+BTF_TRACEPOINT_PROG(tp_btf, name##_btf, name, event, args)			\
+BTF_TRACEPOINT_PROG(raw_tp, name##_raw, name, event, args)			\
+static __always_inline int ____##name(unsigned long long *ctx, ##args)
+
+#define BTF_TRACEPOINT_PROG(kind, prog, name, event, args...)			\
+SEC(#kind "/" #event)								\
+int prog(unsigned long long *ctx)						\
+{										\
+	_Pragma("GCC diagnostic push")						\
+	_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")			\
+	return ____##name(___bpf_ctx_cast(args));				\
+	_Pragma("GCC diagnostic pop")						\
+}
+
 char LICENSE[] SEC("license") = "GPL";
 
 #endif
