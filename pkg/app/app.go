@@ -76,6 +76,26 @@ func smallTracer() {
 	}
 }
 
+// dedent drops the blank lines around text and the indentation its lines share: the help
+// template indents the examples itself.
+func dedent(text string) string {
+	lines := strings.Split(strings.Trim(text, "\n"), "\n")
+	indent := -1
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if n := len(l) - len(strings.TrimLeft(l, " ")); indent < 0 || n < indent {
+			indent = n
+		}
+	}
+	indent = max(indent, 0)
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l[min(indent, len(l)-len(strings.TrimLeft(l, " "))):], " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Run runs the tool with args (without the program name) and returns the exit code.
 func Run(t Tool, args []string, stdout, stderr io.Writer) int {
 	smallTracer()
@@ -84,7 +104,7 @@ func Run(t Tool, args []string, stdout, stderr io.Writer) int {
 		Name:                   t.Name,
 		Usage:                  t.Usage,
 		ArgsUsage:              t.ArgsUsage,
-		Description:            strings.TrimSpace(t.Examples),
+		Description:            dedent(t.Examples),
 		Version:                Version,
 		Flags:                  flags,
 		HideHelpCommand:        true,

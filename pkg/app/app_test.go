@@ -87,3 +87,14 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("-V: %d %q", code, out.String())
 	}
 }
+
+func TestDedent(t *testing.T) {
+	in := "\n    tool        # one\n    tool -x     # two\n      tool -y   # three\n\n"
+	want := "tool        # one\ntool -x     # two\n  tool -y   # three"
+	if got := dedent(in); got != want {
+		t.Errorf("dedent = %q, want %q", got, want)
+	}
+	if got := dedent(""); got != "" {
+		t.Errorf("dedent(\"\") = %q", got)
+	}
+}

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -116,4 +117,25 @@ func parseBlockTimes(minArg, maxArg string) (minUs, maxUs uint64, err error) {
 		return 0, 0, fmt.Errorf("min_block_time should be smaller than max_block_time")
 	}
 	return minUs, maxUs, nil
+}
+
+// ModeFlags are -U, -K, -d and -f of the tools that print user and kernel stacks (profile,
+// offcputime).
+func ModeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "user-stacks-only", Aliases: []string{"U"}, Usage: "show stacks from user space only (no kernel space stacks)"},
+		&cli.BoolFlag{Name: "kernel-stacks-only", Aliases: []string{"K"}, Usage: "show stacks from kernel space only (no user space stacks)"},
+		&cli.BoolFlag{Name: "delimited", Aliases: []string{"d"}, Usage: "insert delimiter between kernel/user stacks"},
+		&cli.BoolFlag{Name: "folded", Aliases: []string{"f"}, Usage: "output folded format, one line per stack (for flame graphs)"},
+	}
+}
+
+// OnlySide reads -U and -K: at most one of userOnly and kernelOnly is set. Both flags together
+// are a usage error, to be wrapped by the caller.
+func OnlySide(c *cli.Context) (userOnly, kernelOnly bool, err error) {
+	userOnly, kernelOnly = c.Bool("user-stacks-only"), c.Bool("kernel-stacks-only")
+	if userOnly && kernelOnly {
+		return false, false, errors.New("user_stacks_only and kernel_stacks_only cannot be used together.")
+	}
+	return userOnly, kernelOnly, nil
 }

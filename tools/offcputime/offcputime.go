@@ -59,11 +59,7 @@ var Tool = app.Tool{
 		&cli.StringFlag{Name: "tid", Aliases: []string{"t"}, Usage: "Trace these TIDs only, comma-separated list"},
 		&cli.BoolFlag{Name: "user-threads-only", Aliases: []string{"u"}, Usage: "User threads only (no kernel threads)"},
 		&cli.BoolFlag{Name: "kernel-threads-only", Aliases: []string{"k"}, Usage: "Kernel threads only (no user threads)"},
-		&cli.BoolFlag{Name: "user-stacks-only", Aliases: []string{"U"}, Usage: "show stacks from user space only (no kernel space stacks)"},
-		&cli.BoolFlag{Name: "kernel-stacks-only", Aliases: []string{"K"}, Usage: "show stacks from kernel space only (no user space stacks)"},
-		&cli.BoolFlag{Name: "delimited", Aliases: []string{"d"}, Usage: "insert delimiter between kernel/user stacks"},
-		&cli.BoolFlag{Name: "folded", Aliases: []string{"f"}, Usage: "output folded format"},
-	}, stacks.BlockTimeFlags(), []cli.Flag{
+	}, stacks.ModeFlags(), stacks.BlockTimeFlags(), []cli.Flag{
 		&cli.StringFlag{Name: "state", Usage: "filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h"},
 	}, stacks.StorageFlags()),
 	Action: run,
@@ -86,9 +82,9 @@ func run(c *cli.Context) error {
 	if userThreads && kernelThreads {
 		return app.Usagef("user_threads_only and kernel_threads_only cannot be used together.")
 	}
-	userStacks, kernelStacks := c.Bool("user-stacks-only"), c.Bool("kernel-stacks-only")
-	if userStacks && kernelStacks {
-		return app.Usagef("user_stacks_only and kernel_stacks_only cannot be used together.")
+	userStacks, kernelStacks, err := stacks.OnlySide(c)
+	if err != nil {
+		return app.UsageError{Err: err}
 	}
 	if kernelThreads && userStacks {
 		return app.Usagef("displaying user stacks for kernel threads doesn't make sense.")

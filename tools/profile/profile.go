@@ -5,6 +5,7 @@ package profile
 import (
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -48,20 +49,16 @@ var Tool = app.Tool{
     profile -L 185      # only profile thread with TID 185
     profile -U          # only show user space stacks (no kernel)
     profile -K          # only show kernel space stacks (no user)`,
-	Flags: append([]cli.Flag{
+	Flags: slices.Concat([]cli.Flag{
 		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "profile processes with one or more comma-separated PIDs only"},
 		&cli.StringFlag{Name: "tid", Aliases: []string{"L"}, Usage: "profile threads with one or more comma-separated TIDs only"},
-		&cli.BoolFlag{Name: "user-stacks-only", Aliases: []string{"U"}, Usage: "show stacks from user space only (no kernel space stacks)"},
-		&cli.BoolFlag{Name: "kernel-stacks-only", Aliases: []string{"K"}, Usage: "show stacks from kernel space only (no user space stacks)"},
 		&cli.StringFlag{Name: "frequency", Aliases: []string{"F"}, Usage: "sample frequency, Hertz"},
 		&cli.StringFlag{Name: "count", Aliases: []string{"c"}, Usage: "sample period, number of events (nanoseconds of CPU time)"},
-		&cli.BoolFlag{Name: "delimited", Aliases: []string{"d"}, Usage: "insert delimiter between kernel/user stacks"},
 		&cli.BoolFlag{Name: "annotations", Aliases: []string{"a"}, Usage: "add _[k] annotations to kernel frames"},
 		&cli.BoolFlag{Name: "include-idle", Aliases: []string{"I"}, Usage: "include CPU idle stacks"},
-		&cli.BoolFlag{Name: "folded", Aliases: []string{"f"}, Usage: "output folded format, one line per stack (for flame graphs)"},
 		&cli.StringFlag{Name: "cpu", Aliases: []string{"C"}, Usage: "cpu number to run profile on"},
 		&cli.StringFlag{Name: "cgroup", Usage: "profile processes in this cgroup-v2 directory only"},
-	}, stacks.StorageFlags()...),
+	}, stacks.ModeFlags(), stacks.StorageFlags()),
 	Action: run,
 }
 
@@ -81,9 +78,9 @@ func run(c *cli.Context) error {
 	if pids != nil && tids != nil {
 		return app.Usagef("-p and -L cannot be used together")
 	}
-	userOnly, kernelOnly := c.Bool("user-stacks-only"), c.Bool("kernel-stacks-only")
-	if userOnly && kernelOnly {
-		return app.Usagef("user_stacks_only and kernel_stacks_only cannot be used together.")
+	userOnly, kernelOnly, err := stacks.OnlySide(c)
+	if err != nil {
+		return app.UsageError{Err: err}
 	}
 	sampling, err := parseSampling(c)
 	if err != nil {
