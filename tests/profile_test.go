@@ -57,7 +57,6 @@ func TestProfile(t *testing.T) {
 // Folded output, one line per stack, comm then user frames outermost first, as flame graph
 // scripts read it; -d puts a "-" frame between user and kernel frames, -a marks kernel frames.
 func TestProfileFolded(t *testing.T) {
-	hostOnly(t, "counts samples in vfs_read within a second")
 	l := startStackLoad(t, workloadName("pfold"), "spin", spinLimit)
 	pid := strconv.Itoa(l.pid)
 	l.begin()
@@ -113,7 +112,6 @@ func TestProfileFolded(t *testing.T) {
 // -U shows user stacks only, -K kernel stacks only, -C one CPU, -c a period instead of a
 // frequency.
 func TestProfileModes(t *testing.T) {
-	hostOnly(t, "counts samples in vfs_read within a second")
 	l := startStackLoad(t, workloadName("pmode"), "spin", spinLimit)
 	pid := strconv.Itoa(l.pid)
 	l.begin()
