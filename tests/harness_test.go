@@ -363,15 +363,6 @@ func linesEqual(out, s string) []string {
 	return r
 }
 
-// hostOnly skips a test inside the qemu guests: under TCG a guest runs about ten times slower,
-// too slow for tests that count samples of short code paths within a second.
-func hostOnly(t *testing.T, why string) {
-	t.Helper()
-	if vm := os.Getenv("BPFUTILS_VM"); vm != "" {
-		t.Skipf("host only (%s); the tool's other tests run on %s", why, vm)
-	}
-}
-
 // workload is a helper program a test drives over its stdin and stdout: it announces itself
 // with lines such as "ready PID" and starts working on "go".
 type workload struct {

@@ -88,13 +88,12 @@ func TestWakeuptime(t *testing.T) {
 
 // Folded: waker, its kernel frames outermost first, wakee, microseconds; raw_tp attach.
 func TestWakeuptimeFolded(t *testing.T) {
-	hostOnly(t, "needs a second of fast pipe ping-pong")
 	ping, pong := workloadName("wfping"), workloadName("wfpong")
-	l := startStackLoad(t, ping, "pingpong", pong, "2500")
+	l := startStackLoad(t, ping, "pingpong", pong, spinLimit)
 	l.begin()
 	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
 	out, stderr, code := runTool(t, "wakeuptime", "-v", "-f", "-p", strconv.Itoa(l.child), "1")
-	l.done()
+	l.finish()
 	if code != 0 || !strings.Contains(stderr, "wakeups via raw_tp sched:sched_waking") {
 		t.Fatalf("exit %d, want raw_tp sched_waking: %s", code, stderr)
 	}

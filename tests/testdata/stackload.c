@@ -7,7 +7,8 @@
  *                                         MILLIS or until a line arrives on stdin
  *   stackload COMM sleep COUNT MILLIS     block in nanosleep under sleep_here(), COUNT times or
  *                                         until a line arrives on stdin
- *   stackload COMM pingpong COMM2 MILLIS  bounce a byte through two pipes with a child COMM2
+ *   stackload COMM pingpong COMM2 MILLIS  bounce a byte through two pipes with a child COMM2,
+ *                                         for MILLIS or until a line arrives on stdin
  *   stackload COMM open COUNT PATH        open and close PATH COUNT times from open_here()
  *                                         <- open_loop()
  *
@@ -132,12 +133,18 @@ __attribute__((noinline)) void pong_side(int in, int out)
 
 __attribute__((noinline)) void ping_side(int in, int out, double millis)
 {
-	double end = now_ms() + millis;
+	double end = now_ms() + millis, next_check = 0;
 	char c = 'x';
 
-	while (now_ms() < end)
+	while (now_ms() < end) {
+		if (now_ms() >= next_check) {
+			if (stdin_has_line())
+				break;
+			next_check = now_ms() + 10;
+		}
 		if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
 			exit(1);
+	}
 	close(out);
 }
 
