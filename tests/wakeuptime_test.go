@@ -86,17 +86,17 @@ func TestWakeuptime(t *testing.T) {
 	}
 }
 
-// Folded: waker, its kernel frames outermost first, wakee, microseconds; raw_tp attach.
+// Folded: waker, its kernel frames outermost first, wakee, microseconds; tp_btf attach.
 func TestWakeuptimeFolded(t *testing.T) {
 	hostOnly(t, "needs a second of fast pipe ping-pong")
 	ping, pong := workloadName("wfping"), workloadName("wfpong")
 	l := startStackLoad(t, ping, "pingpong", pong, "2500")
 	l.begin()
-	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
 	out, stderr, code := runTool(t, "wakeuptime", "-v", "-f", "-p", strconv.Itoa(l.child), "1")
 	l.done()
-	if code != 0 || !strings.Contains(stderr, "wakeups via raw_tp sched:sched_waking") {
-		t.Fatalf("exit %d, want raw_tp sched_waking: %s", code, stderr)
+	if code != 0 || !strings.Contains(stderr, "wakeups via tp_btf sched:sched_waking") {
+		t.Fatalf("exit %d, want tp_btf sched_waking: %s", code, stderr)
 	}
 	frames, values := parseFolded(t, out)
 	var us uint64

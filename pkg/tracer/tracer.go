@@ -15,6 +15,7 @@ import (
 
 	"github.com/bpfutils/bpfutils/pkg/bpfobj"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/minbtf"
 )
 
 // Verbose turns on libbpf's debug log and reports the chosen hooks on stderr.
@@ -99,6 +100,7 @@ func Open(spec Spec) (*Tracer, error) {
 		return nil, ErrCaptured
 	}
 	setupLogging()
+	defer minbtf.Release()
 	// The cgroup is checked before anything is loaded, and once, not per retry.
 	cgroupFD := -1
 	if spec.Cgroup != "" {
@@ -131,9 +133,15 @@ func open(spec Spec, cgroupFD int, failed map[Hook]string) (*Tracer, *Hook, erro
 	if err != nil {
 		return nil, nil, err
 	}
+	btfFile, btfPath := minimalBTF(spec.Object, obj, chosen)
+	if btfFile != nil {
+		// libbpf reads it during BPFLoadObject.
+		defer btfFile.Close()
+	}
 	mod, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{
 		BPFObjBuff:      obj,
 		BPFObjName:      spec.Object,
+		BTFObjPath:      btfPath,
 		SkipMemlockBump: true,
 	})
 	if err != nil {
