@@ -27,18 +27,21 @@ type generator struct {
 // candidate of every relocation (all kernel types of the local type's kind and flavor-less name),
 // and in each candidate the members along the relocation's access path. Any type those refer to
 // comes along as a stub. libbpf relocating against it gets what it gets from the full BTF.
-func Generate(obj []byte, kernel *BTF) ([]byte, error) {
+//
+// Missing lists the relocated type names that vmlinux has no candidate for. libbpf, given the
+// full BTF, would look for those in the modules' BTF as well; given this one, it does not.
+func Generate(obj []byte, kernel *BTF) (raw []byte, missing []string, err error) {
 	o, err := ParseObject(obj)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return GenerateFor(o, kernel)
 }
 
 // GenerateFor is Generate for an already parsed object.
-func GenerateFor(o *Object, kernel *BTF) ([]byte, error) {
+func GenerateFor(o *Object, kernel *BTF) (raw []byte, missing []string, err error) {
 	if o.Ksyms {
-		return nil, fmt.Errorf("%w: extern kernel symbols", ErrNeedsKernelBTF)
+		return nil, nil, fmt.Errorf("%w: extern kernel symbols", ErrNeedsKernelBTF)
 	}
 	g := &generator{kernel: kernel, local: o.BTF, keep: map[uint32]*kept{}}
 	wanted := map[string][]uint32{}
@@ -48,20 +51,20 @@ func GenerateFor(o *Object, kernel *BTF) ([]byte, error) {
 		case reloTypeIDLocal:
 			continue
 		case reloTypeIDTarget, reloTypeMatches:
-			return nil, fmt.Errorf("%w: CO-RE relocation kind %d", ErrNeedsKernelBTF, r.Kind)
+			return nil, nil, fmt.Errorf("%w: CO-RE relocation kind %d", ErrNeedsKernelBTF, r.Kind)
 		}
 		if !o.BTF.valid(r.TypeID) || len(r.Access) == 0 {
-			return nil, fmt.Errorf("CO-RE relocation on bad type %d", r.TypeID)
+			return nil, nil, fmt.Errorf("CO-RE relocation on bad type %d", r.TypeID)
 		}
 		name := essentialName(o.BTF.strBytes(o.BTF.nameOff(r.TypeID)))
 		if len(name) == 0 {
-			return nil, fmt.Errorf("CO-RE relocation on anonymous type %d", r.TypeID)
+			return nil, nil, fmt.Errorf("CO-RE relocation on anonymous type %d", r.TypeID)
 		}
 		wanted[string(name)] = nil
 		relos = append(relos, r)
 	}
 	if len(relos) == 0 {
-		return nil, errors.New("object has no CO-RE relocations against kernel types")
+		return nil, nil, errors.New("object has no CO-RE relocations against kernel types")
 	}
 	// One pass over the kernel's types finds the candidates of every relocation.
 	kernel.walk(func(id, off uint32) {
@@ -73,6 +76,12 @@ func GenerateFor(o *Object, kernel *BTF) ([]byte, error) {
 			wanted[string(name)] = append(ids, id)
 		}
 	})
+	for name, ids := range wanted {
+		if len(ids) == 0 {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
 	for _, r := range relos {
 		localKind := o.BTF.kind(r.TypeID)
 		for _, cand := range wanted[string(essentialName(o.BTF.strBytes(o.BTF.nameOff(r.TypeID))))] {
@@ -89,7 +98,8 @@ func GenerateFor(o *Object, kernel *BTF) ([]byte, error) {
 			}
 		}
 	}
-	return g.emit()
+	raw, err = g.emit()
+	return raw, missing, err
 }
 
 func (g *generator) entry(id uint32) *kept {

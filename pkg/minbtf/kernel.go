@@ -1,7 +1,10 @@
 package minbtf
 
 import (
+	"bytes"
+	"io"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -80,4 +83,52 @@ func readKernelBTF() (raw []byte, mmapped bool, err error) {
 	}
 	raw, err = os.ReadFile(KernelBTFPath)
 	return raw, false, err
+}
+
+// ModuleWithName returns a loaded module whose BTF, in dir (/sys/kernel/btf), holds one of the
+// names as a string (perhaps a member's name: a type of that name is possible, not certain), or
+// "" when none does.
+func ModuleWithName(dir string, names []string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	var buf []byte
+	for _, e := range entries {
+		if e.Name() == "vmlinux" {
+			continue
+		}
+		if buf, err = readInto(buf, filepath.Join(dir, e.Name())); err != nil {
+			return "", err
+		}
+		for _, name := range names {
+			if bytes.Contains(buf, []byte("\x00"+name+"\x00")) {
+				return e.Name(), nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// readInto reads a file into buf, reusing its memory: module BTF files come one after another.
+func readInto(buf []byte, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }

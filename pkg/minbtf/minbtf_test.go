@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/cilium/ebpf"
@@ -41,7 +42,7 @@ func TestSameRelocations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			raw, err := GenerateFor(o, k)
+			raw, missing, err := GenerateFor(o, k)
 			if len(o.Relocs) == 0 {
 				if err == nil {
 					t.Fatal("minimal BTF for an object without CO-RE relocations")
@@ -83,6 +84,9 @@ func TestSameRelocations(t *testing.T) {
 				if got[i].String() != want[i].String() {
 					t.Errorf("relocation %d (%v): minimal BTF gives %s, full BTF %s", i, relos[i], got[i].String(), want[i].String())
 				}
+			}
+			if len(missing) > 0 {
+				t.Logf("no candidates in vmlinux for %v", missing)
 			}
 			t.Logf("%d relocations, %d bytes of BTF (kernel: %d types)", len(relos), len(raw), k.NumTypes())
 		})
@@ -129,5 +133,17 @@ func TestKernelIsMapped(t *testing.T) {
 	defer unix.Munmap(raw)
 	if !KernelMmapped() {
 		t.Error("Kernel read the BTF into memory although it can be mmapped")
+	}
+}
+
+func TestModuleWithName(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "vmlinux"), []byte("\x00in_vmlinux\x00"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ext4"), []byte("\x9f\xeb\x00ext4_inode_info\x00i_flags\x00"), 0o644)
+	for names, want := range map[string]string{"ext4_inode_info": "ext4", "in_vmlinux": "", "ext4_inode": "", "i_flags": "ext4"} {
+		got, err := ModuleWithName(dir, []string{"other", names})
+		if err != nil || got != want {
+			t.Errorf("ModuleWithName(%q) = %q, %v; want %q", names, got, err, want)
+		}
 	}
 }

@@ -3,7 +3,9 @@ package tracer
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
@@ -34,6 +36,10 @@ func minimalBTF(object string, obj []byte, chosen map[string]Hook) (*os.File, st
 		}
 		return nil, ""
 	}
+	if Verbose {
+		size, _ := f.Seek(0, io.SeekCurrent)
+		fmt.Fprintf(os.Stderr, "%s: CO-RE against a minimal kernel BTF of %d bytes\n", object, size)
+	}
 	return f, fmt.Sprintf("/proc/self/fd/%d", f.Fd())
 }
 
@@ -51,9 +57,19 @@ func writeMinimalBTF(obj []byte) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := minbtf.GenerateFor(o, kernel)
+	raw, missing, err := minbtf.GenerateFor(o, kernel)
 	if err != nil {
 		return nil, err
+	}
+	if len(missing) > 0 {
+		// libbpf, given the full BTF, would look for these in modules' BTF too.
+		module, err := minbtf.ModuleWithName(filepath.Dir(minbtf.KernelBTFPath), missing)
+		if err != nil {
+			return nil, fmt.Errorf("looking for %v in modules' BTF: %w", missing, err)
+		}
+		if module != "" {
+			return nil, fmt.Errorf("module %s's BTF may have one of %v", module, missing)
+		}
 	}
 	fd, err := unix.MemfdCreate("bpfutils-btf", unix.MFD_CLOEXEC)
 	if err != nil {
