@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -56,13 +57,17 @@ func KernelMmapped() bool {
 	return kernelCache.mapping != nil
 }
 
-// Release lets the kernel's BTF go, its index (half a megabyte) and, where it was read rather than
-// mmapped, its copy, for the garbage collector to take once no caller holds it any more. The
-// next Kernel indexes it again.
+// Release lets the kernel's BTF go: its index and, where it was read rather than mmapped, its
+// copy of several megabytes, which is handed back to the system at once rather than whenever
+// the runtime gets to it. A BTF handed out before stays usable.
 func Release() {
 	kernelCache.Lock()
 	defer kernelCache.Unlock()
+	copied := kernelCache.btf != nil && kernelCache.mapping == nil
 	kernelCache.btf = nil
+	if copied {
+		debug.FreeOSMemory()
+	}
 }
 
 func readKernelBTF() (raw []byte, mmapped bool, err error) {
