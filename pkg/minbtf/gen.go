@@ -23,22 +23,14 @@ type generator struct {
 	keep          map[uint32]*kept
 }
 
-// Generate returns raw BTF with the kernel types that obj's CO-RE relocations can reach: every
-// candidate of every relocation (all kernel types of the local type's kind and flavor-less name),
-// and in each candidate the members along the relocation's access path. Any type those refer to
-// comes along as a stub. libbpf relocating against it gets what it gets from the full BTF.
+// GenerateFor returns raw BTF with the kernel types that the object's CO-RE relocations can
+// reach: every candidate of every relocation (all kernel types of the local type's kind and
+// flavor-less name), and in each candidate the members along the relocation's access path. Any
+// type those refer to comes along as a stub. libbpf relocating against it gets what it gets from
+// the full BTF.
 //
 // Missing lists the relocated type names that vmlinux has no candidate for. libbpf, given the
 // full BTF, would look for those in the modules' BTF as well; given this one, it does not.
-func Generate(obj []byte, kernel *BTF) (raw []byte, missing []string, err error) {
-	o, err := ParseObject(obj)
-	if err != nil {
-		return nil, nil, err
-	}
-	return GenerateFor(o, kernel)
-}
-
-// GenerateFor is Generate for an already parsed object.
 func GenerateFor(o *Object, kernel *BTF) (raw []byte, missing []string, err error) {
 	if o.Ksyms {
 		return nil, nil, fmt.Errorf("%w: extern kernel symbols", ErrNeedsKernelBTF)

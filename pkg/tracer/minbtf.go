@@ -45,6 +45,9 @@ func minimalBTF(object string, obj []byte, chosen map[string]Hook) (*os.File, st
 
 var errNoRelocations = errors.New("no CO-RE relocations")
 
+// generateMinimalBTF is minbtf.GenerateFor; tests break it to see the fallback work.
+var generateMinimalBTF = minbtf.GenerateFor
+
 func writeMinimalBTF(obj []byte) (*os.File, error) {
 	o, err := minbtf.ParseObject(obj)
 	if err != nil {
@@ -57,7 +60,7 @@ func writeMinimalBTF(obj []byte) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, missing, err := minbtf.GenerateFor(o, kernel)
+	raw, missing, err := generateMinimalBTF(o, kernel)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package tracer
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
@@ -142,5 +143,46 @@ func TestFentryProbeAgreesWithLibbpf(t *testing.T) {
 	}
 	if got := probeFentry("no_such_function_in_any_kernel"); got != "kernel BTF has no function no_such_function_in_any_kernel" {
 		t.Errorf("probe of a missing function: %q", got)
+	}
+}
+
+// TestBadMinimalBTFFallsBack: when the object does not load relocated against the minimal BTF
+// (here: one without any type, so CO-RE poisons the field reads and the verifier refuses them),
+// Open loads it again with the full kernel BTF.
+func TestBadMinimalBTFFallsBack(t *testing.T) {
+	if err := Preflight(); err != nil {
+		t.Skip(err)
+	}
+	calls := 0
+	generateMinimalBTF = func(o *minbtf.Object, kernel *minbtf.BTF) ([]byte, []string, error) {
+		calls++
+		empty := []byte{0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0}
+		return empty, nil, nil
+	}
+	defer func() { generateMinimalBTF = minbtf.GenerateFor }()
+	spec := Spec{Object: "biosnoop", Probes: []Probe{{What: "issue", Hooks: []Hook{{Prog: "rq_issue_raw", Kind: RawTP, Target: "block:block_rq_issue"}}}}}
+	setupLogging()
+	silenceWarnings(true)
+	_, _, err := open(spec, -1, map[Hook]string{}, true)
+	silenceWarnings(false)
+	var minErr *minimalBTFLoadError
+	if !errors.As(err, &minErr) {
+		t.Fatalf("load against an empty BTF: %v, want a minimalBTFLoadError", err)
+	}
+	tr, err := Open(spec)
+	if err != nil {
+		t.Fatalf("no fallback to the full BTF: %v", err)
+	}
+	tr.Close()
+	if calls != 2 {
+		t.Errorf("minimal BTF made %d times, want 2", calls)
+	}
+	t.Setenv("BPFUTILS_MINBTF", "0")
+	if tr, err = Open(spec); err != nil {
+		t.Fatal(err)
+	}
+	tr.Close()
+	if calls != 2 {
+		t.Error("BPFUTILS_MINBTF=0 did not turn the minimal BTF off")
 	}
 }
