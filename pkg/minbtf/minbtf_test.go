@@ -28,69 +28,90 @@ func kernelOrSkip(t *testing.T) *BTF {
 
 // TestSameRelocations relocates every embedded object's CO-RE relocations (with cilium/ebpf's
 // independent CO-RE implementation) against the full kernel BTF and against the minimal one: the
-// results must be the same, relocation by relocation.
+// results must be the same, relocation by relocation. It uses the running kernel's BTF and any
+// raw BTF files listed in MINBTF_TEST_KERNELS (e.g. other kernels' /sys/kernel/btf/vmlinux).
 func TestSameRelocations(t *testing.T) {
-	k := kernelOrSkip(t)
-	full, err := btf.LoadKernelSpec()
+	kernels := map[string]string{"running": KernelBTFPath}
+	for _, path := range filepath.SplitList(os.Getenv("MINBTF_TEST_KERNELS")) {
+		kernels[filepath.Base(path)] = path
+	}
+	for name, path := range kernels {
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(path)
+			if os.IsNotExist(err) {
+				t.Skip(err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, err := btf.LoadSpecFromReader(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, object := range bpfobj.Names() {
+				t.Run(object, func(t *testing.T) { sameRelocations(t, object, k, full) })
+			}
+		})
+	}
+}
+
+func sameRelocations(t *testing.T, object string, k *BTF, full *btf.Spec) {
+	obj, _ := bpfobj.Get(object)
+	o, err := ParseObject(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range bpfobj.Names() {
-		t.Run(name, func(t *testing.T) {
-			obj, _ := bpfobj.Get(name)
-			o, err := ParseObject(obj)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, missing, err := GenerateFor(o, k)
-			if len(o.Relocs) == 0 {
-				if err == nil {
-					t.Fatal("minimal BTF for an object without CO-RE relocations")
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			min, err := btf.LoadSpecFromReader(bytes.NewReader(raw))
-			if err != nil {
-				t.Fatalf("minimal BTF does not parse: %v", err)
-			}
-			spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(obj))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var relos []*btf.CORERelocation
-			for _, p := range spec.Programs {
-				for i := range p.Instructions {
-					if r := btf.CORERelocationMetadata(&p.Instructions[i]); r != nil {
-						relos = append(relos, r)
-					}
-				}
-			}
-			if len(relos) != len(o.Relocs) {
-				t.Errorf("cilium/ebpf sees %d CO-RE relocations, we parsed %d", len(relos), len(o.Relocs))
-			}
-			localID := func(btf.Type) (btf.TypeID, error) { return 0, nil }
-			want, err := btf.CORERelocate(relos, []*btf.Spec{full}, binary.LittleEndian, localID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := btf.CORERelocate(relos, []*btf.Spec{min}, binary.LittleEndian, localID)
-			if err != nil {
-				t.Fatalf("relocating against the minimal BTF: %v", err)
-			}
-			for i := range want {
-				if got[i].String() != want[i].String() {
-					t.Errorf("relocation %d (%v): minimal BTF gives %s, full BTF %s", i, relos[i], got[i].String(), want[i].String())
-				}
-			}
-			if len(missing) > 0 {
-				t.Logf("no candidates in vmlinux for %v", missing)
-			}
-			t.Logf("%d relocations, %d bytes of BTF (kernel: %d types)", len(relos), len(raw), k.NumTypes())
-		})
+	raw, missing, err := GenerateFor(o, k)
+	if len(o.Relocs) == 0 {
+		if err == nil {
+			t.Fatal("minimal BTF for an object without CO-RE relocations")
+		}
+		return
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	min, err := btf.LoadSpecFromReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("minimal BTF does not parse: %v", err)
+	}
+	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(obj))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var relos []*btf.CORERelocation
+	for _, p := range spec.Programs {
+		for i := range p.Instructions {
+			if r := btf.CORERelocationMetadata(&p.Instructions[i]); r != nil {
+				relos = append(relos, r)
+			}
+		}
+	}
+	if len(relos) != len(o.Relocs) {
+		t.Errorf("cilium/ebpf sees %d CO-RE relocations, we parsed %d", len(relos), len(o.Relocs))
+	}
+	localID := func(btf.Type) (btf.TypeID, error) { return 0, nil }
+	want, err := btf.CORERelocate(relos, []*btf.Spec{full}, binary.LittleEndian, localID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := btf.CORERelocate(relos, []*btf.Spec{min}, binary.LittleEndian, localID)
+	if err != nil {
+		t.Fatalf("relocating against the minimal BTF: %v", err)
+	}
+	for i := range want {
+		if got[i].String() != want[i].String() {
+			t.Errorf("relocation %d (%v): minimal BTF gives %s, full BTF %s", i, relos[i], got[i].String(), want[i].String())
+		}
+	}
+	if len(missing) > 0 {
+		t.Logf("no candidates in vmlinux for %v", missing)
+	}
+	t.Logf("%d relocations, %d bytes of BTF (kernel: %d types)", len(relos), len(raw), k.NumTypes())
 }
 
 func TestEssentialName(t *testing.T) {
