@@ -25,8 +25,8 @@ func TestBiolatency(t *testing.T) {
 	if first := strings.SplitN(out, "\n", 2)[0]; first != "Tracing block device I/O... Hit Ctrl-C to end." {
 		t.Errorf("start line %q", first)
 	}
-	if !strings.Contains(p.Stderr(), "via tp_btf block:block_rq_issue") {
-		t.Errorf("want tp_btf hooks on this kernel, -v said:\n%s", p.Stderr())
+	if !strings.Contains(p.Stderr(), "via raw_tp block:block_rq_issue") {
+		t.Errorf("want raw_tp hooks (preferred) on this kernel, -v said:\n%s", p.Stderr())
 	}
 	hs := parseHists(t, out)
 	var total uint64
@@ -49,10 +49,10 @@ func TestBiolatency(t *testing.T) {
 	}
 }
 
-// TestBiolatencyPerDiskFlags runs the other attach path (raw_tp) with -Q, and checks the -D
+// TestBiolatencyPerDiskFlags runs the other attach path (tp_btf) with -Q, and checks the -D
 // and -F captions, -m and -T.
 func TestBiolatencyPerDiskFlags(t *testing.T) {
-	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
 	disk := scratchDisk(t)
 	dd := copyExecutable(t, "/bin/dd", workloadName("bpfu-blfl"))
 	p := start(t, "biolatency", "-v", "-Q", "-D", "-F", "-mT", "-d", disk, "1", "2")
@@ -60,7 +60,7 @@ func TestBiolatencyPerDiskFlags(t *testing.T) {
 	out := p.wait(10 * time.Second)
 
 	for _, tp := range []string{"block_rq_insert", "block_rq_issue", "block_rq_complete"} {
-		if want := "via raw_tp block:" + tp; !strings.Contains(p.Stderr(), want) {
+		if want := "via tp_btf block:" + tp; !strings.Contains(p.Stderr(), want) {
 			t.Errorf("-v output lacks %q:\n%s", want, p.Stderr())
 		}
 	}

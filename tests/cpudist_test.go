@@ -38,7 +38,7 @@ func TestCpudist(t *testing.T) {
 func TestCpudistOffCPU(t *testing.T) {
 	l := startSchedLoad(t, "bpfu-cpud", "sleep", "100", "10000")
 	perThread := start(t, "cpudist", "-O", "-L", "-p", strconv.Itoa(l.pid))
-	inMs := startRawTP(t, "cpudist", "-O", "-m", "-e", "-p", strconv.Itoa(l.pid), "3", "1")
+	inMs := startTPBTF(t, "cpudist", "-O", "-m", "-e", "-p", strconv.Itoa(l.pid), "3", "1")
 	l.work()
 
 	out := perThread.stop()

@@ -179,7 +179,7 @@ func TestHardirqsOneCPU(t *testing.T) {
 	onOneCPU(t, func() { directWrites(t, 50) })
 	perCPU, _ := growth(before, interruptCounts(t), irqs...)
 	busiest := busiestCPU(perCPU)
-	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
 	first := interruptCounts(t)
 	p := start(t, "hardirqs", "-v", "-C", "-s", fmt.Sprint(busiest), "-c", "/sys/fs/cgroup/unified", "-T")
 	before = interruptCounts(t)
@@ -209,8 +209,8 @@ func TestHardirqsOneCPU(t *testing.T) {
 	for _, irq := range grewMost(t, fmt.Sprintf("interrupts of %s on CPU %d", scratchDisk(t), busiest), disk, len(irqs), 20) {
 		checkSeen(t, fmt.Sprintf("%s on CPU %d", irq, busiest), rows[perCPUKey(irq, busiest)][0], during[irq], lifetime[irq], out)
 	}
-	if !strings.Contains(p.Stderr(), "via raw_tp irq:irq_handler_entry") {
-		t.Errorf("BPFUTILS_ATTACH=raw_tp not used: %s", p.Stderr())
+	if !strings.Contains(p.Stderr(), "via tp_btf irq:irq_handler_entry") {
+		t.Errorf("BPFUTILS_ATTACH=tp_btf not used: %s", p.Stderr())
 	}
 }
 

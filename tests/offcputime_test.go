@@ -47,15 +47,15 @@ func TestOffcputime(t *testing.T) {
 }
 
 // Folded output: comm, user frames outermost first, then kernel frames down to __schedule.
-// The tracepoint is forced onto raw_tp (the fallback of kernels without tp_btf).
+// The tracepoint is forced onto tp_btf (the alternative to the preferred raw_tp).
 func TestOffcputimeFolded(t *testing.T) {
 	l := startStackLoad(t, workloadName("ofold"), "sleep", "100000", "10")
 	l.begin()
-	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
 	out, stderr, code := runTool(t, "offcputime", "-v", "-f", "-p", strconv.Itoa(l.pid), "1")
 	l.finish()
-	if code != 0 || !strings.Contains(stderr, "via raw_tp sched:sched_switch") {
-		t.Fatalf("exit %d, want raw_tp: %s", code, stderr)
+	if code != 0 || !strings.Contains(stderr, "via tp_btf sched:sched_switch") {
+		t.Fatalf("exit %d, want tp_btf: %s", code, stderr)
 	}
 	frames, values := parseFolded(t, out)
 	var slept uint64

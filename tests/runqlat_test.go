@@ -42,7 +42,7 @@ func TestRunqlat(t *testing.T) {
 
 func TestRunqlatPerProcess(t *testing.T) {
 	l := startSchedLoad(t, "bpfu-rqlat", "storm", "4", "2000", "500", "1500")
-	p := startRawTP(t, "runqlat", "-P", "-m", "-T", "-p", strconv.Itoa(l.pid), "2", "1")
+	p := startTPBTF(t, "runqlat", "-P", "-m", "-T", "-p", strconv.Itoa(l.pid), "2", "1")
 	perThread := start(t, "runqlat", "-L", "-p", strconv.Itoa(l.pid), "2", "1")
 	perNS := start(t, "runqlat", "--pidnss", "-p", strconv.Itoa(l.pid), "2", "1")
 	l.work()

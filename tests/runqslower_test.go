@@ -11,7 +11,7 @@ func TestRunqslower(t *testing.T) {
 	l := startSchedLoad(t, "bpfu-rqslow", "storm", "4", "3000", "200", "1000")
 	byPid := start(t, "runqslower", "-p", strconv.Itoa(l.pid), "100")
 	byTid := start(t, "runqslower", "-P", "-t", strconv.Itoa(l.tid), "100")
-	byComm := startRawTP(t, "runqslower", "-c", l.comm[:8], "100")
+	byComm := startTPBTF(t, "runqslower", "-c", l.comm[:8], "100")
 	l.work()
 	tids := l.tids()
 

@@ -177,20 +177,20 @@ func (l *schedLoad) tids() map[string]bool {
 	return tids
 }
 
-// startRawTP starts a tool with its tracepoints forced onto raw_tp (the fallback of kernels
-// without tp_btf) and checks with -v that it took them.
-func startRawTP(t *testing.T, tool string, args ...string) *proc {
+// startTPBTF starts a tool with its tracepoints forced onto tp_btf (raw_tp is preferred) and
+// checks with -v that it took them.
+func startTPBTF(t *testing.T, tool string, args ...string) *proc {
 	t.Helper()
-	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
 	p := start(t, tool, append([]string{"-v"}, args...)...)
 	// stderr is copied by its own goroutine: it may lag behind the header on stdout.
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(p.Stderr(), "via raw_tp sched:sched_switch") {
+		if strings.Contains(p.Stderr(), "via tp_btf sched:sched_switch") {
 			break
 		}
 	}
-	if !strings.Contains(p.Stderr(), "via raw_tp sched:sched_switch") || strings.Contains(p.Stderr(), "via tp_btf") {
-		t.Errorf("%s did not attach through raw_tp:\n%s", tool, p.Stderr())
+	if !strings.Contains(p.Stderr(), "via tp_btf sched:sched_switch") || strings.Contains(p.Stderr(), "via raw_tp") {
+		t.Errorf("%s did not attach through tp_btf:\n%s", tool, p.Stderr())
 	}
 	return p
 }

@@ -118,7 +118,7 @@ func TestSoftirqsOneCPU(t *testing.T) {
 			cpu, most = c, perCPU[c]
 		}
 	}
-	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
 	first := softirqCounts(t)
 	p := start(t, "softirqs", "-v", "-C", "-c", fmt.Sprint(cpu))
 	onOneCPU(t, func() { before, after = softirqWorkload(t, cpu, 100, 2*time.Second) })
@@ -135,8 +135,8 @@ func TestSoftirqsOneCPU(t *testing.T) {
 	for _, vec := range grewMost(t, fmt.Sprintf("softirq vectors on CPU %d", cpu), during, 2, 20) {
 		checkSeen(t, fmt.Sprintf("%s on CPU %d", vec, cpu), counted[strings.ToLower(vec)], during[vec], lifetime[vec], out)
 	}
-	if !strings.Contains(p.Stderr(), "via raw_tp irq:softirq_entry") {
-		t.Errorf("BPFUTILS_ATTACH=raw_tp not used: %s", p.Stderr())
+	if !strings.Contains(p.Stderr(), "via tp_btf irq:softirq_entry") {
+		t.Errorf("BPFUTILS_ATTACH=tp_btf not used: %s", p.Stderr())
 	}
 }
 

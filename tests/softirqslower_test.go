@@ -66,17 +66,17 @@ func TestSoftirqslower(t *testing.T) {
 }
 
 // TestSoftirqslowerThreshold: nothing waits or runs for a second, so -c 0 with 1000000 us
-// prints the header only; on raw tracepoints.
+// prints the header only; on BTF-typed tracepoints.
 func TestSoftirqslowerThreshold(t *testing.T) {
-	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
 	p := start(t, "softirqslower", "-v", "-c", "0", "1000000")
 	directWrites(t, 100)
 	out := p.stop()
 	if lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); len(lines) != 2 || lines[1] != softirqslowerHeader {
 		t.Errorf("want the two header lines only, got\n%s", out)
 	}
-	if !strings.Contains(p.Stderr(), "via raw_tp irq:softirq_raise") {
-		t.Errorf("BPFUTILS_ATTACH=raw_tp not used: %s", p.Stderr())
+	if !strings.Contains(p.Stderr(), "via tp_btf irq:softirq_raise") {
+		t.Errorf("BPFUTILS_ATTACH=tp_btf not used: %s", p.Stderr())
 	}
 }
 

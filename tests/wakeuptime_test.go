@@ -86,16 +86,16 @@ func TestWakeuptime(t *testing.T) {
 	}
 }
 
-// Folded: waker, its kernel frames outermost first, wakee, microseconds; raw_tp attach.
+// Folded: waker, its kernel frames outermost first, wakee, microseconds; tp_btf attach.
 func TestWakeuptimeFolded(t *testing.T) {
 	ping, pong := workloadName("wfping"), workloadName("wfpong")
 	l := startStackLoad(t, ping, "pingpong", pong, spinLimit)
 	l.begin()
-	t.Setenv("BPFUTILS_ATTACH", "raw_tp")
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
 	out, stderr, code := runTool(t, "wakeuptime", "-v", "-f", "-p", strconv.Itoa(l.child), "1")
 	l.finish()
-	if code != 0 || !strings.Contains(stderr, "wakeups via raw_tp sched:sched_waking") {
-		t.Fatalf("exit %d, want raw_tp sched_waking: %s", code, stderr)
+	if code != 0 || !strings.Contains(stderr, "wakeups via tp_btf sched:sched_waking") {
+		t.Fatalf("exit %d, want tp_btf sched_waking: %s", code, stderr)
 	}
 	frames, values := parseFolded(t, out)
 	var us uint64

@@ -45,11 +45,11 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 }
 
 /*
- * BTF_TRACEPOINT(name, event, args...) { body } gives one body two programs: name_btf on
- * tp_btf/event and name_raw on raw_tp/event, the fallback for kernels where BTF-typed
- * tracepoints do not attach (pkg/tracer.BTFTracepoint chooses). The body gets the event's
- * arguments as BPF_PROG would declare them; since it also runs as raw_tp, it must read through
- * pointers with CO-RE reads.
+ * BTF_TRACEPOINT(name, event, args...) { body } gives one body two programs: name_raw on
+ * raw_tp/event and name_btf on tp_btf/event (pkg/tracer.BTFTracepoint prefers raw_tp, whose
+ * CO-RE reads need only the minimal BTF of pkg/minbtf). The body gets the event's arguments as
+ * BPF_PROG would declare them; since it runs as raw_tp, it reads through pointers with CO-RE
+ * reads.
  */
 #define BTF_TRACEPOINT(name, event, args...)					\
 static __always_inline int ____##name(unsigned long long *ctx, ##args);		\

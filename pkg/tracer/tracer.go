@@ -15,6 +15,7 @@ import (
 
 	"github.com/bpfutils/bpfutils/pkg/bpfobj"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/minbtf"
 )
 
 // Verbose turns on libbpf's debug log and reports the chosen hooks on stderr.
@@ -56,6 +57,9 @@ var (
 	// verifier's log of a failed load this way).
 	logSink atomic.Pointer[strings.Builder]
 	sinkMu  sync.Mutex
+	// heldLog, while set, keeps what would go to stderr: a load that may be retried prints its
+	// messages only once it is known not to be.
+	heldLog atomic.Pointer[strings.Builder]
 )
 
 func silenceWarnings(on bool) { quiet.Store(on) }
@@ -77,6 +81,12 @@ func setupLogging() {
 					return
 				}
 				if level <= bpf.LibbpfWarnLevel || Verbose {
+					if held := heldLog.Load(); held != nil {
+						sinkMu.Lock()
+						held.WriteString(msg)
+						sinkMu.Unlock()
+						return
+					}
 					fmt.Fprint(os.Stderr, msg)
 				}
 			},
@@ -99,6 +109,7 @@ func Open(spec Spec) (*Tracer, error) {
 		return nil, ErrCaptured
 	}
 	setupLogging()
+	defer minbtf.Release()
 	// The cgroup is checked before anything is loaded, and once, not per retry.
 	cgroupFD := -1
 	if spec.Cgroup != "" {
@@ -110,10 +121,19 @@ func Open(spec Spec) (*Tracer, error) {
 		cgroupFD = fd
 	}
 	failed := map[Hook]string{}
+	useMinimalBTF := true
 	for {
-		t, badHook, err := open(spec, cgroupFD, failed)
+		t, badHook, err := open(spec, cgroupFD, failed, useMinimalBTF)
 		if err == nil {
 			return t, nil
+		}
+		var minErr *minimalBTFLoadError
+		if errors.As(err, &minErr) {
+			if Verbose {
+				fmt.Fprintf(os.Stderr, "%s: load with the minimal kernel BTF failed (%v); trying with the full one\n", spec.Object, minErr.err)
+			}
+			useMinimalBTF = false
+			continue
 		}
 		if badHook == nil {
 			return nil, err
@@ -122,7 +142,14 @@ func Open(spec Spec) (*Tracer, error) {
 	}
 }
 
-func open(spec Spec, cgroupFD int, failed map[Hook]string) (*Tracer, *Hook, error) {
+// minimalBTFLoadError: the object failed to load while relocated against a minimal BTF; Open
+// tries again with the kernel's full BTF, so that a shortcoming of the minimal one cannot cost
+// more than time.
+type minimalBTFLoadError struct{ err error }
+
+func (e *minimalBTFLoadError) Error() string { return e.err.Error() }
+
+func open(spec Spec, cgroupFD int, failed map[Hook]string, useMinimalBTF bool) (*Tracer, *Hook, error) {
 	obj, err := bpfobj.Get(spec.Object)
 	if err != nil {
 		return nil, nil, err
@@ -131,9 +158,19 @@ func open(spec Spec, cgroupFD int, failed map[Hook]string) (*Tracer, *Hook, erro
 	if err != nil {
 		return nil, nil, err
 	}
+	var btfFile *os.File
+	var btfPath string
+	if useMinimalBTF {
+		btfFile, btfPath = minimalBTF(spec.Object, obj, chosen)
+	}
+	if btfFile != nil {
+		// libbpf reads it during BPFLoadObject.
+		defer btfFile.Close()
+	}
 	mod, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{
 		BPFObjBuff:      obj,
 		BPFObjName:      spec.Object,
+		BTFObjPath:      btfPath,
 		SkipMemlockBump: true,
 	})
 	if err != nil {
@@ -144,8 +181,11 @@ func open(spec Spec, cgroupFD int, failed map[Hook]string) (*Tracer, *Hook, erro
 		mod.Close()
 		return nil, nil, err
 	}
-	if err := mod.BPFLoadObject(); err != nil {
+	if err := t.load(btfFile != nil); err != nil {
 		mod.Close()
+		if btfFile != nil {
+			return nil, nil, &minimalBTFLoadError{err}
+		}
 		return nil, nil, loadError(spec.Object, err)
 	}
 	if cgroupFD >= 0 {
@@ -177,6 +217,24 @@ func open(spec Spec, cgroupFD int, failed map[Hook]string) (*Tracer, *Hook, erro
 	}
 	reportHooks(spec, chosen, failed)
 	return t, nil, nil
+}
+
+// load loads the object; with a minimal BTF, libbpf's messages wait until the load succeeded, as
+// a failed one is retried with the full BTF and then says all there is to say.
+func (t *Tracer) load(minimalBTF bool) error {
+	if !minimalBTF {
+		return t.Module.BPFLoadObject()
+	}
+	var held strings.Builder
+	heldLog.Store(&held)
+	err := t.Module.BPFLoadObject()
+	heldLog.Store(nil)
+	if err == nil {
+		sinkMu.Lock()
+		fmt.Fprint(os.Stderr, held.String())
+		sinkMu.Unlock()
+	}
+	return err
 }
 
 // reportHooks says which hook each probe uses: on stderr with -v, and in the file named by

@@ -151,14 +151,19 @@ func loadAlone(spec Spec, chosen map[string]Hook, manual []string) (string, erro
 	var log strings.Builder
 	logSink.Store(&log)
 	defer logSink.Store(nil)
-	mod, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{BPFObjBuff: obj, BPFObjName: spec.Object, SkipMemlockBump: true})
+	if chosen == nil {
+		chosen = map[string]Hook{}
+	}
+	// Verified as Open loads it: relocated against a minimal BTF where Open would use one.
+	btfFile, btfPath := minimalBTF(spec.Object, obj, chosen)
+	if btfFile != nil {
+		defer btfFile.Close()
+	}
+	mod, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{BPFObjBuff: obj, BPFObjName: spec.Object, BTFObjPath: btfPath, SkipMemlockBump: true})
 	if err != nil {
 		return log.String(), fmt.Errorf("open BPF object %s: %w", spec.Object, err)
 	}
 	defer mod.Close()
-	if chosen == nil {
-		chosen = map[string]Hook{}
-	}
 	t := &Tracer{Module: mod, chosen: chosen}
 	spec.Manual = manual
 	if err := t.configure(spec); err != nil {

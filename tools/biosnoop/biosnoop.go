@@ -87,16 +87,16 @@ func run(c *cli.Context) error {
 	const late = "origin_late"
 	probes := []tracer.Probe{
 		{What: "block I/O start", Hooks: []tracer.Hook{
-			{Prog: "io_start_btf", Kind: tracer.TPBTF, Target: "block:block_io_start"},
 			{Prog: "io_start_raw", Kind: tracer.RawTP, Target: "block:block_io_start"},
+			{Prog: "io_start_btf", Kind: tracer.TPBTF, Target: "block:block_io_start"},
 			{Prog: "io_start_fentry", Kind: tracer.Fentry, Target: "blk_account_io_start"},
 			{Prog: "io_start_fentry", Kind: tracer.Fentry, Target: "__blk_account_io_start"},
 			{Prog: "io_start_kprobe", Kind: tracer.Kprobe, Target: "blk_account_io_start"},
 			{Prog: "io_start_kprobe", Kind: tracer.Kprobe, Target: "__blk_account_io_start"},
 			{Prog: "io_alloc_fexit", Kind: tracer.Fexit, Target: "__blk_mq_alloc_requests", Sets: late},
 			{Prog: "io_alloc_kretprobe", Kind: tracer.Kretprobe, Target: "__blk_mq_alloc_requests", Sets: late},
-			{Prog: "rq_insert_btf", Kind: tracer.TPBTF, Target: "block:block_rq_insert", Sets: late},
 			{Prog: "rq_insert_raw", Kind: tracer.RawTP, Target: "block:block_rq_insert", Sets: late},
+			{Prog: "rq_insert_btf", Kind: tracer.TPBTF, Target: "block:block_rq_insert", Sets: late},
 		}},
 		// Only re-attributes a request to the task that merged a bio into it.
 		{What: "bio merges", Optional: true, Hooks: []tracer.Hook{
