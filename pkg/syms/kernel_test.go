@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseKallsyms(t *testing.T) {
@@ -163,4 +164,36 @@ func FuzzParseKallsymsLine(f *testing.F) {
 			t.Errorf("parseKallsymsLine(%q) = %+v", line, s)
 		}
 	})
+}
+
+// A BPF program loaded after kallsyms was read lies past the kernel image: it must not show
+// as the image's end marker plus a huge offset, and once kallsyms lists it, it gets its name
+// (so leading tracer frames can be dropped).
+func TestKernelPastImageRereadsKallsyms(t *testing.T) {
+	f := t.TempDir() + "/kallsyms"
+	image := "ffffffff81000000 T _stext\nffffffff81002000 T schedule\nffffffff81100000 T _etext\n" +
+		"ffffffff82000000 T _sinittext\nffffffff82100000 T _einittext\n"
+	if err := os.WriteFile(f, []byte(image), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := NewWithOptions(Options{Kallsyms: f})
+	const prog = 0xffffffffc0025ef2
+	if got := s.Kernel(prog); got.Known {
+		t.Errorf("Kernel(%#x) past the image = %s, want unknown", uint64(prog), got)
+	}
+	if got := s.Kernel(0xffffffff81100010); got.Known {
+		t.Errorf("Kernel after _etext = %s, want unknown", got)
+	}
+	if got := s.Kernel(0xffffffff81002010); got.String() != "schedule" {
+		t.Errorf("Kernel(schedule+0x10) = %s", got)
+	}
+	loaded := image + "ffffffffc0025000 t bpf_prog_aadf903bc23214f1_switch_raw\t[bpf]\n"
+	if err := os.WriteFile(f, []byte(loaded), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.kernReread = time.Time{} // the first miss above already read it again
+	frames := s.KernelStack([]uint64{prog, 0xffffffff81002010, 0})
+	if len(frames) != 1 || frames[0].String() != "schedule" {
+		t.Errorf("KernelStack after the program appeared in kallsyms = %v, want [schedule]", frames)
+	}
 }

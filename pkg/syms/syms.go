@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -82,15 +83,18 @@ type Options struct {
 type Symbolizer struct {
 	opts Options
 
-	mu        sync.Mutex
-	kernOnce  sync.Once
-	kern      *kernelTable
-	kernErr   error
-	procs     map[uint32]*process
-	objs      map[objKey]*object
-	tick      uint64
-	usedBytes int64
-	loaded    int // objects holding a table
+	mu       sync.Mutex
+	kernOnce sync.Once
+	kern     atomic.Pointer[kernelTable]
+	kernErr  error
+	// kernReread is when kallsyms was last read again for an address past the kernel
+	// image (guarded by mu); zero until the first such read.
+	kernReread time.Time
+	procs      map[uint32]*process
+	objs       map[objKey]*object
+	tick       uint64
+	usedBytes  int64
+	loaded     int // objects holding a table
 }
 
 type process struct {
@@ -134,17 +138,52 @@ func NewWithOptions(opts Options) *Symbolizer {
 // LoadKernel reads kallsyms now (Kernel does it on first use) and reports why kernel
 // symbols are unavailable, so a tool can say so once instead of printing unknown frames.
 func (s *Symbolizer) LoadKernel() error {
-	s.kernOnce.Do(func() { s.kern, s.kernErr = loadKallsyms(s.opts.Kallsyms) })
+	s.kernOnce.Do(func() {
+		var t *kernelTable
+		t, s.kernErr = loadKallsyms(s.opts.Kallsyms)
+		s.kern.Store(t)
+	})
 	return s.kernErr
 }
 
+// kernRereadInterval limits re-reading kallsyms for addresses it did not cover.
+const kernRereadInterval = time.Second
+
+// pastImage tells whether a lookup fell on a marker of the end of the kernel image's text:
+// the address is past vmlinux, in code kallsyms did not list when it was read (most often the
+// tool's own BPF programs, loaded after the symbols).
+func pastImage(name, module string) bool {
+	return module == "" && (name == "_etext" || name == "_einittext")
+}
+
+// rereadKernel reads kallsyms again, at most once per kernRereadInterval, so that BPF
+// programs and modules loaded since get their names.
+func (s *Symbolizer) rereadKernel() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.kernReread.IsZero() && time.Since(s.kernReread) < kernRereadInterval {
+		return
+	}
+	s.kernReread = time.Now()
+	if t, err := loadKallsyms(s.opts.Kallsyms); err == nil {
+		s.kern.Store(t)
+	}
+}
+
 // Kernel symbolizes a kernel address: the kallsyms symbol with the largest address <= addr.
+// An address past the kernel image that kallsyms does not cover is unknown, not an offset
+// from the image's last symbol.
 func (s *Symbolizer) Kernel(addr uint64) Symbol {
 	sym := Symbol{Addr: addr, kernel: true}
 	if s.LoadKernel() != nil {
 		return sym
 	}
-	name, start, mod, ok := s.kern.lookup(addr)
+	name, start, mod, ok := s.kern.Load().lookup(addr)
+	if ok && pastImage(name, mod) {
+		s.rereadKernel()
+		name, start, mod, ok = s.kern.Load().lookup(addr)
+		ok = ok && !pastImage(name, mod)
+	}
 	if ok {
 		sym.Name, sym.Offset, sym.Module, sym.Known = name, addr-start, mod, true
 	}
@@ -157,7 +196,7 @@ func (s *Symbolizer) KernelAddress(name string) (uint64, bool) {
 	if s.LoadKernel() != nil {
 		return 0, false
 	}
-	return s.kern.address(name)
+	return s.kern.Load().address(name)
 }
 
 // User symbolizes an address in process pid's address space.
