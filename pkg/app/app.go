@@ -56,6 +56,8 @@ func Usagef(format string, args ...any) error {
 }
 
 func init() {
+	// argp answers -? as it answers --help.
+	cli.HelpFlag = &cli.BoolFlag{Name: "help", Aliases: []string{"h", "?"}, Usage: "show help", DisableDefaultText: true}
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print program version"}
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "%s %s\n", c.App.Name, c.App.Version) }
 }

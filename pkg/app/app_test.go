@@ -82,6 +82,12 @@ func TestRunErrors(t *testing.T) {
 			t.Errorf("Run(%q) = %d, stderr %q; want %d, %q", c.args, code, errb.String(), c.code, c.wantErr)
 		}
 	}
+	for _, help := range []string{"-h", "-?", "--help"} {
+		var out, errb bytes.Buffer
+		if code := Run(tool, []string{help}, &out, &errb); code != 0 || !strings.Contains(out.String(), "demo [global options] [interval] [count]") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want the help and exit 0", help, code, out.String(), errb.String())
+		}
+	}
 	var out, errb bytes.Buffer
 	if code := Run(tool, []string{"-V"}, &out, &errb); code != 0 || out.String() != "demo "+Version+"\n" {
 		t.Errorf("-V: %d %q", code, out.String())
