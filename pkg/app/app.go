@@ -170,14 +170,23 @@ func Reorder(args []string, flags []cli.Flag) []string {
 			pos = append(pos, a)
 			continue
 		}
-		opts = append(opts, a)
 		name := strings.TrimLeft(a, "-")
 		if strings.Contains(name, "=") {
+			opts = append(opts, a)
 			continue
 		}
-		// "-Tm": only the last letter of a short group may take the next word.
 		if a[1] != '-' && len(name) > 1 {
-			name = name[len(name)-1:]
+			if _, known := takesValue[name]; !known {
+				// A group of short options, as getopt reads it: "-Tm", "-p181", "-Tmp 181".
+				opts, name = appendShortGroup(opts, name, takesValue)
+				if name == "" {
+					continue
+				}
+			} else {
+				opts = append(opts, a)
+			}
+		} else {
+			opts = append(opts, a)
 		}
 		if takesValue[name] && i+1 < len(args) {
 			opts = append(opts, args[i+1])
@@ -188,6 +197,33 @@ func Reorder(args []string, flags []cli.Flag) []string {
 		return append(append(opts, "--"), pos...)
 	}
 	return opts
+}
+
+// appendShortGroup appends the short options of the group "-"+letters one by one. The first
+// that takes a value takes the rest of the group as its value ("-p181"); if the group ends at
+// it, last is its name, so that the caller hands it the next word. A letter that names no option
+// leaves the group whole, for the parser to reject.
+func appendShortGroup(opts []string, letters string, takesValue map[string]bool) (_ []string, last string) {
+	for i := 0; i < len(letters); i++ {
+		hasValue, known := takesValue[letters[i:i+1]]
+		if !known {
+			return append(opts, "-"+letters), letters[len(letters)-1:]
+		}
+		if hasValue {
+			break
+		}
+	}
+	for i := 0; i < len(letters); i++ {
+		name := letters[i : i+1]
+		opts = append(opts, "-"+name)
+		if takesValue[name] {
+			if rest := letters[i+1:]; rest != "" {
+				return append(opts, rest), ""
+			}
+			return opts, name
+		}
+	}
+	return opts, ""
 }
 
 func isNumber(s string) bool {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -20,7 +21,12 @@ func TestReorder(t *testing.T) {
 		{[]string{"1", "5", "-T"}, []string{"-T", "--", "1", "5"}},
 		{[]string{"-d", "vda", "1"}, []string{"-d", "vda", "--", "1"}},
 		{[]string{"1", "-d", "vda", "2", "-m"}, []string{"-d", "vda", "-m", "--", "1", "2"}},
-		{[]string{"-Tmd", "vda", "3"}, []string{"-Tmd", "vda", "--", "3"}},
+		{[]string{"-Tmd", "vda", "3"}, []string{"-T", "-m", "-d", "vda", "--", "3"}},
+		{[]string{"-dvda", "1"}, []string{"-d", "vda", "--", "1"}},
+		{[]string{"-Tdvda"}, []string{"-T", "-d", "vda"}},
+		{[]string{"-d-1"}, []string{"-d", "-1"}},
+		{[]string{"-TZ", "5"}, []string{"-TZ", "--", "5"}},
+		{[]string{"-disk", "vda"}, []string{"-disk", "vda"}},
 		{[]string{"--disk=vda", "3"}, []string{"--disk=vda", "--", "3"}},
 		{[]string{"-T", "--", "-5"}, []string{"-T", "--", "-5"}},
 		{[]string{"-1"}, []string{"--", "-1"}},
@@ -38,12 +44,15 @@ func FuzzReorder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		args := strings.Fields(line)
 		out := Reorder(args, testFlags)
-		// Nothing is lost or invented: the same words, plus at most one "--".
-		count := func(words []string) map[string]int {
-			m := map[string]int{}
+		// Nothing is lost or invented: the same characters apart from dashes (short groups are
+		// split into their options, "--" may be added).
+		count := func(words []string) map[rune]int {
+			m := map[rune]int{}
 			for _, w := range words {
-				if w != "--" {
-					m[w]++
+				for _, r := range w {
+					if r != '-' {
+						m[r]++
+					}
 				}
 			}
 			return m
@@ -91,6 +100,23 @@ func TestRunErrors(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := Run(tool, []string{"-V"}, &out, &errb); code != 0 || out.String() != "demo "+Version+"\n" {
 		t.Errorf("-V: %d %q", code, out.String())
+	}
+}
+
+// TestShortGroups: short options combine and take attached values as getopt lets them.
+func TestShortGroups(t *testing.T) {
+	for _, args := range [][]string{
+		{"-Tmdvda", "1"}, {"-Tmd", "vda", "1"}, {"1", "-mTd", "vda"}, {"-T", "-m", "-dvda", "1"},
+	} {
+		var got string
+		tool := Tool{Name: "demo", Flags: testFlags, Action: func(c *cli.Context) error {
+			got = fmt.Sprintf("%v %v %s %v", c.Bool("timestamp"), c.Bool("milliseconds"), c.String("disk"), c.Args().Slice())
+			return nil
+		}}
+		var out, errb bytes.Buffer
+		if code := Run(tool, args, &out, &errb); code != 0 || got != "true true vda [1]" {
+			t.Errorf("Run(%q) = %d (%s), parsed %s; want true true vda [1]", args, code, errb.String(), got)
+		}
 	}
 }
 
