@@ -125,7 +125,7 @@ func Run(t Tool, args []string, stdout, stderr io.Writer) int {
 	// must still detach and print the summary, never kill the tool outright.
 	ctx, stop := Signals(context.Background())
 	defer stop()
-	err := a.RunContext(ctx, append([]string{t.Name}, Reorder(args, flags)...))
+	err := a.RunContext(ctx, append([]string{t.Name}, Reorder(args, append(flags, cli.HelpFlag, cli.VersionFlag))...))
 	if err == nil {
 		return 0
 	}
@@ -153,10 +153,12 @@ func oneLine(err error) string {
 // "biolatency 1 10 -D" means what it means to libbpf-tools.
 func Reorder(args []string, flags []cli.Flag) []string {
 	takesValue := map[string]bool{}
+	flagOf := map[string]cli.Flag{}
 	for _, f := range flags {
 		_, isBool := f.(*cli.BoolFlag)
 		for _, n := range f.Names() {
 			takesValue[n] = !isBool
+			flagOf[n] = f
 		}
 	}
 	var opts, pos []string
@@ -169,6 +171,9 @@ func Reorder(args []string, flags []cli.Flag) []string {
 		if len(a) < 2 || a[0] != '-' || isNumber(a) {
 			pos = append(pos, a)
 			continue
+		}
+		if strings.HasPrefix(a, "--") {
+			a = expandLong(a, flagOf)
 		}
 		name := strings.TrimLeft(a, "-")
 		if strings.Contains(name, "=") {
@@ -197,6 +202,37 @@ func Reorder(args []string, flags []cli.Flag) []string {
 		return append(append(opts, "--"), pos...)
 	}
 	return opts
+}
+
+// expandLong completes an abbreviated long option ("--milli" for "--milliseconds"), as getopt_long
+// does when the abbreviation names one option only; anything else is returned as it came.
+func expandLong(arg string, flagOf map[string]cli.Flag) string {
+	abbrev, value, hasValue := strings.Cut(arg[2:], "=")
+	if _, exact := flagOf[abbrev]; exact || abbrev == "" {
+		return arg
+	}
+	var full string
+	var match cli.Flag
+	for name, f := range flagOf {
+		if len(name) < 2 || !strings.HasPrefix(name, abbrev) {
+			continue
+		}
+		if match != nil && match != f {
+			return arg // ambiguous: the parser rejects it
+		}
+		// Of one option's names, the same one every time.
+		if match == nil || name < full {
+			full = name
+		}
+		match = f
+	}
+	if match == nil {
+		return arg
+	}
+	if hasValue {
+		return "--" + full + "=" + value
+	}
+	return "--" + full
 }
 
 // appendShortGroup appends the short options of the group "-"+letters one by one. The first

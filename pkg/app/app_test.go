@@ -14,6 +14,7 @@ var testFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}},
 	&cli.BoolFlag{Name: "milliseconds", Aliases: []string{"m"}},
 	&cli.StringFlag{Name: "disk", Aliases: []string{"d"}},
+	&cli.BoolFlag{Name: "time-limit"},
 }
 
 func TestReorder(t *testing.T) {
@@ -27,6 +28,10 @@ func TestReorder(t *testing.T) {
 		{[]string{"-d-1"}, []string{"-d", "-1"}},
 		{[]string{"-TZ", "5"}, []string{"-TZ", "--", "5"}},
 		{[]string{"-disk", "vda"}, []string{"-disk", "vda"}},
+		{[]string{"--milli", "--dis", "vda", "2"}, []string{"--milliseconds", "--disk", "vda", "--", "2"}},
+		{[]string{"--times=1"}, []string{"--timestamp=1"}},
+		{[]string{"--tim"}, []string{"--tim"}}, // timestamp or time-limit: ambiguous
+		{[]string{"--nope", "1"}, []string{"--nope", "--", "1"}},
 		{[]string{"--disk=vda", "3"}, []string{"--disk=vda", "--", "3"}},
 		{[]string{"-T", "--", "-5"}, []string{"-T", "--", "-5"}},
 		{[]string{"-1"}, []string{"--", "-1"}},
@@ -103,10 +108,12 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
-// TestShortGroups: short options combine and take attached values as getopt lets them.
+// TestShortGroups: short options combine and take attached values, and long options may be
+// abbreviated, as getopt lets them.
 func TestShortGroups(t *testing.T) {
 	for _, args := range [][]string{
 		{"-Tmdvda", "1"}, {"-Tmd", "vda", "1"}, {"1", "-mTd", "vda"}, {"-T", "-m", "-dvda", "1"},
+		{"--milli", "--times", "--dis=vda", "1"}, {"1", "--timest", "--mil", "--di", "vda"},
 	} {
 		var got string
 		tool := Tool{Name: "demo", Flags: testFlags, Action: func(c *cli.Context) error {
