@@ -80,7 +80,8 @@ func TestBiosnoop(t *testing.T) {
 func TestBiosnoopQueuedTimestampPattern(t *testing.T) {
 	disk := scratchDisk(t)
 	name := workloadName("bpfu-bioq")
-	p := start(t, "biosnoop", "-Q", "-t", "-P", "-d", disk)
+	// Python's --queue, a short group, and a value attached to its option, as getopt reads them.
+	p := start(t, "biosnoop", "--queue", "-tP", "-d"+disk)
 	header := strings.Split(p.Stdout(), "\n")[0]
 	if want := "TIMESTAMP    COMM           PID     DISK    T    SECTOR     BYTES   P QUE(ms) LAT(ms)"; header != want {
 		t.Fatalf("header\n%q, want\n%q", header, want)

@@ -56,6 +56,8 @@ func Usagef(format string, args ...any) error {
 }
 
 func init() {
+	// argp answers -? as it answers --help.
+	cli.HelpFlag = &cli.BoolFlag{Name: "help", Aliases: []string{"h", "?"}, Usage: "show help", DisableDefaultText: true}
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print program version"}
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "%s %s\n", c.App.Name, c.App.Version) }
 }
@@ -123,7 +125,7 @@ func Run(t Tool, args []string, stdout, stderr io.Writer) int {
 	// must still detach and print the summary, never kill the tool outright.
 	ctx, stop := Signals(context.Background())
 	defer stop()
-	err := a.RunContext(ctx, append([]string{t.Name}, Reorder(args, flags)...))
+	err := a.RunContext(ctx, append([]string{t.Name}, Reorder(args, append(flags, cli.HelpFlag, cli.VersionFlag))...))
 	if err == nil {
 		return 0
 	}
@@ -151,10 +153,12 @@ func oneLine(err error) string {
 // "biolatency 1 10 -D" means what it means to libbpf-tools.
 func Reorder(args []string, flags []cli.Flag) []string {
 	takesValue := map[string]bool{}
+	flagOf := map[string]cli.Flag{}
 	for _, f := range flags {
 		_, isBool := f.(*cli.BoolFlag)
 		for _, n := range f.Names() {
 			takesValue[n] = !isBool
+			flagOf[n] = f
 		}
 	}
 	var opts, pos []string
@@ -168,14 +172,26 @@ func Reorder(args []string, flags []cli.Flag) []string {
 			pos = append(pos, a)
 			continue
 		}
-		opts = append(opts, a)
+		if strings.HasPrefix(a, "--") {
+			a = expandLong(a, flagOf)
+		}
 		name := strings.TrimLeft(a, "-")
 		if strings.Contains(name, "=") {
+			opts = append(opts, a)
 			continue
 		}
-		// "-Tm": only the last letter of a short group may take the next word.
 		if a[1] != '-' && len(name) > 1 {
-			name = name[len(name)-1:]
+			if _, known := takesValue[name]; !known {
+				// A group of short options, as getopt reads it: "-Tm", "-p181", "-Tmp 181".
+				opts, name = appendShortGroup(opts, name, takesValue)
+				if name == "" {
+					continue
+				}
+			} else {
+				opts = append(opts, a)
+			}
+		} else {
+			opts = append(opts, a)
 		}
 		if takesValue[name] && i+1 < len(args) {
 			opts = append(opts, args[i+1])
@@ -186,6 +202,64 @@ func Reorder(args []string, flags []cli.Flag) []string {
 		return append(append(opts, "--"), pos...)
 	}
 	return opts
+}
+
+// expandLong completes an abbreviated long option ("--milli" for "--milliseconds"), as getopt_long
+// does when the abbreviation names one option only; anything else is returned as it came.
+func expandLong(arg string, flagOf map[string]cli.Flag) string {
+	abbrev, value, hasValue := strings.Cut(arg[2:], "=")
+	if _, exact := flagOf[abbrev]; exact || abbrev == "" {
+		return arg
+	}
+	var full string
+	var match cli.Flag
+	for name, f := range flagOf {
+		if len(name) < 2 || !strings.HasPrefix(name, abbrev) {
+			continue
+		}
+		if match != nil && match != f {
+			return arg // ambiguous: the parser rejects it
+		}
+		// Of one option's names, the same one every time.
+		if match == nil || name < full {
+			full = name
+		}
+		match = f
+	}
+	if match == nil {
+		return arg
+	}
+	if hasValue {
+		return "--" + full + "=" + value
+	}
+	return "--" + full
+}
+
+// appendShortGroup appends the short options of the group "-"+letters one by one. The first
+// that takes a value takes the rest of the group as its value ("-p181"); if the group ends at
+// it, last is its name, so that the caller hands it the next word. A letter that names no option
+// leaves the group whole, for the parser to reject.
+func appendShortGroup(opts []string, letters string, takesValue map[string]bool) (_ []string, last string) {
+	for i := 0; i < len(letters); i++ {
+		hasValue, known := takesValue[letters[i:i+1]]
+		if !known {
+			return append(opts, "-"+letters), letters[len(letters)-1:]
+		}
+		if hasValue {
+			break
+		}
+	}
+	for i := 0; i < len(letters); i++ {
+		name := letters[i : i+1]
+		opts = append(opts, "-"+name)
+		if takesValue[name] {
+			if rest := letters[i+1:]; rest != "" {
+				return append(opts, rest), ""
+			}
+			return opts, name
+		}
+	}
+	return opts, ""
 }
 
 func isNumber(s string) bool {

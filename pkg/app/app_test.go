@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ var testFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}},
 	&cli.BoolFlag{Name: "milliseconds", Aliases: []string{"m"}},
 	&cli.StringFlag{Name: "disk", Aliases: []string{"d"}},
+	&cli.BoolFlag{Name: "time-limit"},
 }
 
 func TestReorder(t *testing.T) {
@@ -20,7 +22,16 @@ func TestReorder(t *testing.T) {
 		{[]string{"1", "5", "-T"}, []string{"-T", "--", "1", "5"}},
 		{[]string{"-d", "vda", "1"}, []string{"-d", "vda", "--", "1"}},
 		{[]string{"1", "-d", "vda", "2", "-m"}, []string{"-d", "vda", "-m", "--", "1", "2"}},
-		{[]string{"-Tmd", "vda", "3"}, []string{"-Tmd", "vda", "--", "3"}},
+		{[]string{"-Tmd", "vda", "3"}, []string{"-T", "-m", "-d", "vda", "--", "3"}},
+		{[]string{"-dvda", "1"}, []string{"-d", "vda", "--", "1"}},
+		{[]string{"-Tdvda"}, []string{"-T", "-d", "vda"}},
+		{[]string{"-d-1"}, []string{"-d", "-1"}},
+		{[]string{"-TZ", "5"}, []string{"-TZ", "--", "5"}},
+		{[]string{"-disk", "vda"}, []string{"-disk", "vda"}},
+		{[]string{"--milli", "--dis", "vda", "2"}, []string{"--milliseconds", "--disk", "vda", "--", "2"}},
+		{[]string{"--times=1"}, []string{"--timestamp=1"}},
+		{[]string{"--tim"}, []string{"--tim"}}, // timestamp or time-limit: ambiguous
+		{[]string{"--nope", "1"}, []string{"--nope", "--", "1"}},
 		{[]string{"--disk=vda", "3"}, []string{"--disk=vda", "--", "3"}},
 		{[]string{"-T", "--", "-5"}, []string{"-T", "--", "-5"}},
 		{[]string{"-1"}, []string{"--", "-1"}},
@@ -38,12 +49,15 @@ func FuzzReorder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		args := strings.Fields(line)
 		out := Reorder(args, testFlags)
-		// Nothing is lost or invented: the same words, plus at most one "--".
-		count := func(words []string) map[string]int {
-			m := map[string]int{}
+		// Nothing is lost or invented: the same characters apart from dashes (short groups are
+		// split into their options, "--" may be added).
+		count := func(words []string) map[rune]int {
+			m := map[rune]int{}
 			for _, w := range words {
-				if w != "--" {
-					m[w]++
+				for _, r := range w {
+					if r != '-' {
+						m[r]++
+					}
 				}
 			}
 			return m
@@ -82,9 +96,34 @@ func TestRunErrors(t *testing.T) {
 			t.Errorf("Run(%q) = %d, stderr %q; want %d, %q", c.args, code, errb.String(), c.code, c.wantErr)
 		}
 	}
+	for _, help := range []string{"-h", "-?", "--help"} {
+		var out, errb bytes.Buffer
+		if code := Run(tool, []string{help}, &out, &errb); code != 0 || !strings.Contains(out.String(), "demo [global options] [interval] [count]") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want the help and exit 0", help, code, out.String(), errb.String())
+		}
+	}
 	var out, errb bytes.Buffer
 	if code := Run(tool, []string{"-V"}, &out, &errb); code != 0 || out.String() != "demo "+Version+"\n" {
 		t.Errorf("-V: %d %q", code, out.String())
+	}
+}
+
+// TestShortGroups: short options combine and take attached values, and long options may be
+// abbreviated, as getopt lets them.
+func TestShortGroups(t *testing.T) {
+	for _, args := range [][]string{
+		{"-Tmdvda", "1"}, {"-Tmd", "vda", "1"}, {"1", "-mTd", "vda"}, {"-T", "-m", "-dvda", "1"},
+		{"--milli", "--times", "--dis=vda", "1"}, {"1", "--timest", "--mil", "--di", "vda"},
+	} {
+		var got string
+		tool := Tool{Name: "demo", Flags: testFlags, Action: func(c *cli.Context) error {
+			got = fmt.Sprintf("%v %v %s %v", c.Bool("timestamp"), c.Bool("milliseconds"), c.String("disk"), c.Args().Slice())
+			return nil
+		}}
+		var out, errb bytes.Buffer
+		if code := Run(tool, args, &out, &errb); code != 0 || got != "true true vda [1]" {
+			t.Errorf("Run(%q) = %d (%s), parsed %s; want true true vda [1]", args, code, errb.String(), got)
+		}
 	}
 }
 

@@ -51,7 +51,8 @@ var Tool = app.Tool{
     biosnoop -m 1         # trace for slower than 1ms
     biosnoop -P           # display block I/O pattern (sequential or random)`,
 	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "queued", Aliases: []string{"Q"}, Usage: "Include OS queued time in I/O time"},
+		// --queue is how BCC's Python biosnoop spells it.
+		&cli.BoolFlag{Name: "queued", Aliases: []string{"Q", "queue"}, Usage: "Include OS queued time in I/O time"},
 		&cli.StringFlag{Name: "disk", Aliases: []string{"d"}, Usage: "Trace this `DISK` only"},
 		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "Trace process in cgroup `PATH`"},
 		&cli.StringFlag{Name: "min", Aliases: []string{"m"}, Usage: "`MIN` latency to trace, in ms"},
