@@ -80,8 +80,10 @@ func TestBiosnoop(t *testing.T) {
 func TestBiosnoopQueuedTimestampPattern(t *testing.T) {
 	disk := scratchDisk(t)
 	name := workloadName("bpfu-bioq")
-	// Python's --queue, a short group, and a value attached to its option, as getopt reads them.
-	p := start(t, "biosnoop", "--queue", "-tP", "-d"+disk)
+	// Python's --queue, a short group, and a value attached to its option, as getopt reads them;
+	// the block tracepoints on tp_btf, the alternative to the preferred raw_tp.
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
+	p := start(t, "biosnoop", "-v", "--queue", "-tP", "-d"+disk)
 	header := strings.Split(p.Stdout(), "\n")[0]
 	if want := "TIMESTAMP    COMM           PID     DISK    T    SECTOR     BYTES   P QUE(ms) LAT(ms)"; header != want {
 		t.Fatalf("header\n%q, want\n%q", header, want)
@@ -89,6 +91,9 @@ func TestBiosnoopQueuedTimestampPattern(t *testing.T) {
 	pid := directWrite(t, copyExecutable(t, "/bin/dd", name), "4k", 10)
 	p.waitLines(name, 5, 10*time.Second)
 	out := p.stop()
+	if !strings.Contains(p.Stderr(), "via tp_btf block:block_rq_issue") {
+		t.Errorf("BPFUTILS_ATTACH=tp_btf not used: %s", p.Stderr())
+	}
 	row := regexp.MustCompile(`^(\d\d:\d\d:\d\d\.\d{3}) +(\S+) +(\d+) +(\S+) +([A-Z]+) +(\d+) +(\d+) +([SR?]) +(-?\d+\.\d{3}) +(\d+\.\d{3})$`)
 	now := time.Now()
 	for _, l := range linesWith(out, name) {

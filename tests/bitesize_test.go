@@ -45,9 +45,14 @@ func TestBitesize(t *testing.T) {
 func TestBitesizeTimestamp(t *testing.T) {
 	comm := workloadName("bpfu-bszt")
 	dd := copyExecutable(t, "/bin/dd", comm)
-	p := start(t, "bitesize", "-T", "1", "2")
+	// On tp_btf, the alternative to the preferred raw_tp.
+	t.Setenv("BPFUTILS_ATTACH", "tp_btf")
+	p := start(t, "bitesize", "-v", "-T", "1", "2")
 	directWrite(t, dd, "4k", 20)
 	out := p.wait(10 * time.Second)
+	if !strings.Contains(p.Stderr(), "via tp_btf block:block_rq_issue") {
+		t.Errorf("BPFUTILS_ATTACH=tp_btf not used: %s", p.Stderr())
+	}
 	lines := strings.Split(out, "\n")
 	stamps := 0
 	for i, l := range lines {
