@@ -71,19 +71,37 @@ static int stdin_has_line(void)
 	return poll(&p, 1, 0) == 1;
 }
 
+/* A loop's end: a time, or a line on stdin. stdin is looked at every 10 ms only: a poll(2) per
+ * pass would add its own kernel stacks to the samples. */
+struct limit {
+	double end, next_check;
+};
+
+static struct limit limit_in(double millis)
+{
+	return (struct limit){ .end = now_ms() + millis };
+}
+
+static int within(struct limit *l)
+{
+	double now = now_ms();
+
+	if (now >= l->end)
+		return 0;
+	if (now >= l->next_check) {
+		if (stdin_has_line())
+			return 0;
+		l->next_check = now + 10;
+	}
+	return 1;
+}
+
 __attribute__((noinline)) void spin_loop(double millis)
 {
-	double end = now_ms() + millis;
-	double next_check = 0;
+	struct limit limit = limit_in(millis);
 	int fd = open("/dev/zero", O_RDONLY);
 
-	/* A poll(2) per pass would add its own kernel stacks to the samples: look every 10 ms. */
-	while (now_ms() < end) {
-		if (now_ms() >= next_check) {
-			if (stdin_has_line())
-				break;
-			next_check = now_ms() + 10;
-		}
+	while (within(&limit)) {
 		burn_here();
 		kernel_here(fd);
 	}
@@ -133,18 +151,12 @@ __attribute__((noinline)) void pong_side(int in, int out)
 
 __attribute__((noinline)) void ping_side(int in, int out, double millis)
 {
-	double end = now_ms() + millis, next_check = 0;
+	struct limit limit = limit_in(millis);
 	char c = 'x';
 
-	while (now_ms() < end) {
-		if (now_ms() >= next_check) {
-			if (stdin_has_line())
-				break;
-			next_check = now_ms() + 10;
-		}
+	while (within(&limit))
 		if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
 			exit(1);
-	}
 	close(out);
 }
 
