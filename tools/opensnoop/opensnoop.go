@@ -266,10 +266,7 @@ func (p *printer) appendCallers(b []byte, e *event, indent int) []byte {
 		if !sym.Known {
 			continue
 		}
-		for range indent {
-			b = append(b, ' ')
-		}
-		b = append(append(b, sym.Name...), '\n')
+		b = append(append(padRight(b, len(b), indent), sym.Name...), '\n')
 	}
 	return b
 }
