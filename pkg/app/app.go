@@ -82,18 +82,15 @@ func smallTracer() {
 // template indents the examples itself.
 func dedent(text string) string {
 	lines := strings.Split(strings.Trim(text, "\n"), "\n")
+	leading := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
 	indent := -1
 	for _, l := range lines {
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
-		if n := len(l) - len(strings.TrimLeft(l, " ")); indent < 0 || n < indent {
+		if n := leading(l); strings.TrimSpace(l) != "" && (indent < 0 || n < indent) {
 			indent = n
 		}
 	}
-	indent = max(indent, 0)
 	for i, l := range lines {
-		lines[i] = strings.TrimRight(l[min(indent, len(l)-len(strings.TrimLeft(l, " "))):], " ")
+		lines[i] = strings.TrimRight(l[min(max(indent, 0), leading(l)):], " ")
 	}
 	return strings.Join(lines, "\n")
 }
@@ -176,21 +173,17 @@ func Reorder(args []string, flags []cli.Flag) []string {
 			a = expandLong(a, flagOf)
 		}
 		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
+		_, known := takesValue[name]
+		switch {
+		case strings.Contains(name, "="):
 			opts = append(opts, a)
 			continue
-		}
-		if a[1] != '-' && len(name) > 1 {
-			if _, known := takesValue[name]; !known {
-				// A group of short options, as getopt reads it: "-Tm", "-p181", "-Tmp 181".
-				opts, name = appendShortGroup(opts, name, takesValue)
-				if name == "" {
-					continue
-				}
-			} else {
-				opts = append(opts, a)
+		case a[1] != '-' && len(name) > 1 && !known:
+			// A group of short options, as getopt reads it: "-Tm", "-p181", "-Tmp 181".
+			if opts, name = appendShortGroup(opts, name, takesValue); name == "" {
+				continue
 			}
-		} else {
+		default:
 			opts = append(opts, a)
 		}
 		if takesValue[name] && i+1 < len(args) {
