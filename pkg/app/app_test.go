@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,7 +51,30 @@ func FuzzReorder(f *testing.F) {
 		args := strings.Fields(line)
 		out := Reorder(args, testFlags)
 		// Nothing is lost or invented: the same characters apart from dashes (short groups are
-		// split into their options, "--" may be added).
+		// split into their options, "--" may be added), once a long option Reorder completed is
+		// read as the abbreviation it came from (TestReorder holds expandLong to getopt_long's
+		// rules).
+		flagOf := map[string]cli.Flag{}
+		for _, f := range testFlags {
+			for _, n := range f.Names() {
+				flagOf[n] = f
+			}
+		}
+		abbrevOf := map[string][]string{}
+		for _, a := range args {
+			if !strings.HasPrefix(a, "--") {
+				continue
+			}
+			if full := expandLong(a, flagOf); full != a {
+				abbrevOf[full] = append(abbrevOf[full], a)
+			}
+		}
+		out = slices.Clone(out)
+		for i, w := range out {
+			if abbrevs := abbrevOf[w]; len(abbrevs) > 0 {
+				out[i], abbrevOf[w] = abbrevs[0], abbrevs[1:]
+			}
+		}
 		count := func(words []string) map[rune]int {
 			m := map[rune]int{}
 			for _, w := range words {
