@@ -207,10 +207,26 @@ func badInput(t *testing.T, tool string, wantErr string, args ...string) {
 	if strings.TrimSpace(stdout) != "" {
 		t.Errorf("%s %v: unexpected stdout %q", tool, args, stdout)
 	}
-	// Other tests may be tracing at the same time: only programs of this tool's object count.
-	for id := range bpfProgIDs(t) {
-		if name := progName(id); !before[id] && ownProgram(tool, name) {
-			t.Errorf("%s %v left BPF program %d (%s) loaded", tool, args, id, name)
+	if left := programsLeft(t, tool, before, 0); len(left) > 0 {
+		t.Errorf("%s %v left BPF programs loaded: %v", tool, args, left)
+	}
+}
+
+// programsLeft lists the programs of tool's object loaded now that were not in before, looking
+// again for up to grace while there are some (the kernel frees a tracing program after an RCU
+// grace period, not at its last close). Other tests may be tracing at the same time: only
+// programs of this tool's object count.
+func programsLeft(t *testing.T, tool string, before map[uint32]bool, grace time.Duration) []string {
+	t.Helper()
+	for deadline := time.Now().Add(grace); ; time.Sleep(50 * time.Millisecond) {
+		var left []string
+		for id := range bpfProgIDs(t) {
+			if name := progName(id); !before[id] && ownProgram(tool, name) {
+				left = append(left, fmt.Sprintf("%d (%s)", id, name))
+			}
+		}
+		if len(left) == 0 || !time.Now().Before(deadline) {
+			return left
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -26,20 +25,7 @@ func TestSigtermPrintsSummary(t *testing.T) {
 	if total < writes {
 		t.Errorf("summary after SIGTERM counts %d requests, want at least the workload's %d\n%s", total, writes, out)
 	}
-	// The kernel frees a tracing program after an RCU grace period, not at the last close.
-	var left []string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		left = left[:0]
-		for id := range bpfProgIDs(t) {
-			if name := progName(id); !before[id] && ownProgram("biolatency", name) {
-				left = append(left, fmt.Sprintf("%d (%s)", id, name))
-			}
-		}
-		if len(left) == 0 || time.Now().After(deadline) {
-			break
-		}
-	}
-	if len(left) > 0 {
+	if left := programsLeft(t, "biolatency", before, 5*time.Second); len(left) > 0 {
 		t.Errorf("BPF programs still loaded 5 s after SIGTERM: %v", left)
 	}
 }
