@@ -16,27 +16,10 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
 // Version is what -V prints after the tool name.
 var Version = "0.1"
-
-// Tool is one applet of the multicall binary.
-type Tool struct {
-	Name      string
-	Usage     string // one line, shown in the tool list
-	ArgsUsage string // e.g. "[interval] [count]"
-	Examples  string // shown under --help
-	Flags     []cli.Flag
-	// NoBPF tools skip the privilege and kernel checks.
-	Action func(c *cli.Context) error
-	// Layouts pairs each struct the BPF object shares with user space (C name) with the Go type
-	// that decodes it, so a test can hold them to the same size and field offsets.
-	Object  string
-	Layouts map[string]any
-}
 
 // Exit codes: usage errors like argp's EX_USAGE, runtime errors 1.
 const (
@@ -61,8 +44,6 @@ func init() {
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print program version"}
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "%s %s\n", c.App.Name, c.App.Version) }
 }
-
-var verboseFlag = &cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "verbose debug output"}
 
 // smallTracer sizes the Go runtime for a tracer: one goroutine reads events, so a second P only
 // adds hand-offs between threads (execsnoop's storm: 4.7 -> 3.5 us of CPU per event with one
@@ -95,38 +76,23 @@ func dedent(text string) string {
 	return strings.Join(lines, "\n")
 }
 
-// Run runs the tool with args (without the program name) and returns the exit code.
+// Run runs the tool with args (without the program name) and returns the exit code. The
+// process's signals end the run (Ctrl-C, SIGTERM).
 func Run(t Tool, args []string, stdout, stderr io.Writer) int {
 	smallTracer()
-	flags := append(append([]cli.Flag{}, t.Flags...), verboseFlag)
-	a := &cli.App{
-		Name:                   t.Name,
-		Usage:                  t.Usage,
-		ArgsUsage:              t.ArgsUsage,
-		Description:            dedent(t.Examples),
-		Version:                Version,
-		Flags:                  flags,
-		HideHelpCommand:        true,
-		UseShortOptionHandling: true,
-		Writer:                 stdout,
-		ErrWriter:              stderr,
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return UsageError{err}
-		},
-		Action: func(c *cli.Context) error {
-			tracer.Verbose = c.Bool("verbose")
-			return t.Action(c)
-		},
-	}
 	// Signals are caught from the start: a Ctrl-C that lands between "attached" and "reading"
 	// must still detach and print the summary, never kill the tool outright.
 	ctx, stop := Signals(context.Background())
 	defer stop()
-	err := a.RunContext(ctx, append([]string{t.Name}, Reorder(args, append(flags, cli.HelpFlag, cli.VersionFlag))...))
+	return t.Main(ctx, args, stdout, stderr)
+}
+
+// exitCode prints err as the tool's one line on stderr and returns the exit code it means.
+func exitCode(name string, err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(stderr, "%s: %s\n", t.Name, oneLine(err))
+	fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err))
 	var ue UsageError
 	if errors.As(err, &ue) {
 		return ExitUsage
@@ -270,10 +236,3 @@ func Signals(parent context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
 
-// Start runs the checks every BPF tool needs and opens the tracer.
-func Start(spec tracer.Spec) (*tracer.Tracer, error) {
-	if err := tracer.Preflight(); err != nil {
-		return nil, err
-	}
-	return tracer.Open(spec)
-}

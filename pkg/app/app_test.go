@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
 var testFlags = []cli.Flag{
@@ -93,15 +95,14 @@ func FuzzReorder(f *testing.F) {
 }
 
 func TestRunErrors(t *testing.T) {
-	tool := Tool{
+	type config struct{ every Every }
+	tool := Define(Def[config]{
 		Name:      "demo",
 		ArgsUsage: "[interval] [count]",
-		Flags:     testFlags,
-		Action: func(c *cli.Context) error {
-			_, _, err := Interval(c, 0)
-			return err
-		},
-	}
+		Flags:     func(*config) []cli.Flag { return testFlags },
+		Args:      func(c *config) []Arg { return IntervalArgs(&c.every) },
+		Run:       func(*Env, *config, *tracer.Tracer) error { return nil },
+	})
 	cases := []struct {
 		args    []string
 		code    int
@@ -112,6 +113,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"1", "x"}, ExitUsage, `demo: invalid count "x"`},
 		{[]string{"1", "2", "3"}, ExitUsage, "demo: unrecognized positional argument: 3"},
 		{[]string{"--nope"}, ExitUsage, "demo: flag provided but not defined: -nope"},
+		{[]string{"--usage"}, 0, ""},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer
@@ -140,10 +142,26 @@ func TestShortGroups(t *testing.T) {
 		{"--milli", "--times", "--dis=vda", "1"}, {"1", "--timest", "--mil", "--di", "vda"},
 	} {
 		var got string
-		tool := Tool{Name: "demo", Flags: testFlags, Action: func(c *cli.Context) error {
-			got = fmt.Sprintf("%v %v %s %v", c.Bool("timestamp"), c.Bool("milliseconds"), c.String("disk"), c.Args().Slice())
-			return nil
-		}}
+		type config struct {
+			timestamp, ms bool
+			disk          string
+			args          []string
+		}
+		tool := Define(Def[config]{Name: "demo",
+			Flags: func(c *config) []cli.Flag {
+				return []cli.Flag{
+					Bool(&c.timestamp, "timestamp T", ""), Bool(&c.ms, "milliseconds m", ""),
+					String(&c.disk, "disk d", ""), Bool(new(bool), "time-limit", ""),
+				}
+			},
+			Args: func(c *config) []Arg {
+				keep := func(s string) error { c.args = append(c.args, s); return nil }
+				return []Arg{{Name: "a", Set: keep}, {Name: "b", Set: keep}}
+			},
+			Run: func(_ *Env, c *config, _ *tracer.Tracer) error {
+				got = fmt.Sprintf("%v %v %s %v", c.timestamp, c.ms, c.disk, c.args)
+				return nil
+			}})
 		var out, errb bytes.Buffer
 		if code := Run(tool, args, &out, &errb); code != 0 || got != "true true vda [1]" {
 			t.Errorf("Run(%q) = %d (%s), parsed %s; want true true vda [1]", args, code, errb.String(), got)
@@ -159,5 +177,39 @@ func TestDedent(t *testing.T) {
 	}
 	if got := dedent(""); got != "" {
 		t.Errorf("dedent(\"\") = %q", got)
+	}
+}
+
+func TestUsageLine(t *testing.T) {
+	type config struct {
+		ts, q bool
+		disk  string
+	}
+	tool := Define(Def[config]{Name: "demo", ArgsUsage: "[interval] [count]",
+		Flags: func(c *config) []cli.Flag {
+			return []cli.Flag{Bool(&c.ts, "timestamp T", ""), Bool(&c.q, "queued Q", ""), String(&c.disk, "disk d", "trace `DISK` only")}
+		},
+		Run: func(*Env, *config, *tracer.Tracer) error { return nil }})
+	var out, errb bytes.Buffer
+	if code := Run(tool, []string{"--usage"}, &out, &errb); code != 0 {
+		t.Fatalf("--usage: exit %d, %s", code, errb.String())
+	}
+	want := "Usage: demo [-?hQTvV] [-d DISK] [--disk=DISK] [--help] [--json] [--queued]\n" +
+		"            [--timestamp] [--usage] [--verbose] [--version] [interval] [count]\n"
+	if out.String() != want {
+		t.Errorf("--usage printed\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+func TestEmptyValueRefused(t *testing.T) {
+	type config struct{ disk string }
+	tool := Define(Def[config]{Name: "demo",
+		Flags: func(c *config) []cli.Flag { return []cli.Flag{String(&c.disk, "disk d", "")} },
+		Run:   func(*Env, *config, *tracer.Tracer) error { return nil }})
+	for _, args := range [][]string{{"-d", ""}, {"--disk="}} {
+		var out, errb bytes.Buffer
+		if code := Run(tool, args, &out, &errb); code != ExitUsage || errb.String() != "demo: option --disk needs a value, got an empty one\n" {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errb.String())
+		}
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/bpfutils/bpfutils/pkg/tracer"
@@ -10,6 +11,11 @@ import (
 // StreamOptions tune Stream; the zero value streams until a signal.
 type StreamOptions struct {
 	Duration time.Duration // stop after this long (0: never)
+	// Banner is the line that says tracing began ("" for none in text; JSON always has its
+	// "start" line).
+	Banner string
+	// Header, when set, writes the column headers after the banner (a *render.Records).
+	Header interface{ Header() }
 	// LostFormat is how the tool reports lost events on stderr, with one %d
 	// (libbpf-tools' wording differs between tools). Empty: "lost %d events".
 	LostFormat string
@@ -18,23 +24,41 @@ type StreamOptions struct {
 // finalDrain bounds how long Stream keeps reading after it was told to stop.
 const finalDrain = 250 * time.Millisecond
 
-// Stream reads t's events and hands each record to handle until ctx ends (the tool's context
-// ends on SIGINT/SIGTERM) or the duration passes. Output is flushed after every batch.
-func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle func([]byte)) error {
+// Stream prints the banner and header, then reads t's events and hands each record to handle
+// until the run's context ends (SIGINT/SIGTERM) or the duration passes. Output is flushed after
+// every batch; a signal wakes the reader at once.
+func Stream(env *Env, t *tracer.Tracer, opts StreamOptions, handle func([]byte)) error {
 	ev, err := t.Events()
 	if err != nil {
 		return err
 	}
+	out := env.Out
+	if err := out.Start(opts.Banner); err != nil {
+		return err
+	}
+	if opts.Header != nil {
+		opts.Header.Header()
+		if err := out.Flush(); err != nil {
+			return err
+		}
+	}
+	ctx := env.Ctx
 	if opts.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
 		defer cancel()
 	}
+	defer context.AfterFunc(ctx, ev.Wake)()
 	lostFormat := opts.LostFormat
 	if lostFormat == "" {
 		lostFormat = "lost %d events"
 	}
-	defer Output.Flush()
+	reportLost := func() {
+		if n := ev.NewlyLost(); n > 0 {
+			out.Lost(n, fmt.Sprintf(lostFormat, n))
+		}
+	}
+	defer out.Flush()
 	lastLostCheck := time.Now()
 	for ctx.Err() == nil {
 		n, err := ev.Poll(100*time.Millisecond, handle)
@@ -42,12 +66,12 @@ func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle fu
 			return err
 		}
 		if n > 0 {
-			if err := Output.Flush(); err != nil {
+			if err := out.Flush(); err != nil {
 				return err
 			}
 		}
 		if time.Since(lastLostCheck) >= time.Second {
-			ev.ReportLost(lostFormat)
+			reportLost()
 			lastLostCheck = time.Now()
 		}
 	}
@@ -64,6 +88,6 @@ func Stream(ctx context.Context, t *tracer.Tracer, opts StreamOptions, handle fu
 			quiet++
 		}
 	}
-	ev.ReportLost(lostFormat)
-	return nil
+	reportLost()
+	return out.Flush()
 }

@@ -57,6 +57,9 @@ type Events struct {
 	lostMap  *bpf.BPFMap
 	lost     uint64
 	reported uint64
+	woken    atomic.Bool
+	wakeCh   chan struct{}
+	wakeOnce sync.Once
 }
 
 // Events returns the reader of the object's "events" map. It was opened before the programs
@@ -73,7 +76,7 @@ func (t *Tracer) openEvents() (*Events, error) {
 	if err != nil {
 		return nil, nil
 	}
-	e := &Events{}
+	e := &Events{wakeCh: make(chan struct{})}
 	if lm, err := t.Module.GetMap("events_lost"); err == nil {
 		e.lostMap = lm
 	}
@@ -103,7 +106,7 @@ func (e *Events) Poll(timeout time.Duration, fn func([]byte)) (int, error) {
 		return e.ring.poll(timeout, fn)
 	}
 	n := e.drainPerf(fn)
-	if n > 0 || timeout <= 0 {
+	if n > 0 || timeout <= 0 || e.woken.Load() {
 		return n, nil
 	}
 	timer := time.NewTimer(timeout)
@@ -115,6 +118,7 @@ func (e *Events) Poll(timeout time.Duration, fn func([]byte)) (int, error) {
 	case lost := <-e.perfLost:
 		e.lost += lost
 	case <-timer.C:
+	case <-e.wakeCh:
 	}
 	return n + e.drainPerf(fn), nil
 }
@@ -148,15 +152,26 @@ func (e *Events) Lost() uint64 {
 	return total
 }
 
-// ReportLost prints the number of newly lost events on stderr, in the words of format (which
-// takes one %d), and returns it.
-func (e *Events) ReportLost(format string) uint64 {
+// NewlyLost returns how many events were lost since it was last called, so that each loss is
+// reported once.
+func (e *Events) NewlyLost() uint64 {
 	total := e.Lost()
-	if total > e.reported {
-		fmt.Fprintf(os.Stderr, format+"\n", total-e.reported)
-		e.reported = total
+	if total <= e.reported {
+		return 0
 	}
-	return total
+	n := total - e.reported
+	e.reported = total
+	return n
+}
+
+// Wake ends a Poll that is waiting, and makes later ones return without waiting: the reader
+// was told to stop (Ctrl-C), and what is left is read without delay.
+func (e *Events) Wake() {
+	if e.ring != nil {
+		e.ring.wake()
+	}
+	e.woken.Store(true)
+	e.wakeOnce.Do(func() { close(e.wakeCh) })
 }
 
 // Close releases the reader.
@@ -191,6 +206,8 @@ type ringReader struct {
 	cond                 func() bool
 	condFn               func(uintptr) bool
 	hasData, quarterFull func() bool
+	// woken: the reader was told to stop; polls no longer wait.
+	woken atomic.Bool
 }
 
 const (
@@ -306,7 +323,18 @@ func (r *ringReader) avail() uint64 {
 	return atomic.LoadUint64(r.pos(r.producer)) - atomic.LoadUint64(r.pos(r.consumer))
 }
 
+// wake ends a wait in progress (a deadline in the past wakes the netpoller) and later ones.
+func (r *ringReader) wake() {
+	r.woken.Store(true)
+	if r.file != nil {
+		r.file.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
 func (r *ringReader) poll(timeout time.Duration, fn func([]byte)) (int, error) {
+	if r.woken.Load() {
+		timeout = 0
+	}
 	if r.raw == nil {
 		return r.pollEpoll(timeout, fn)
 	}
@@ -332,6 +360,9 @@ func (r *ringReader) poll(timeout time.Duration, fn func([]byte)) (int, error) {
 		if err := r.waitUntil(deadline, r.hasData); err != nil {
 			return 0, err
 		}
+		if r.woken.Load() {
+			return r.drain(fn), nil
+		}
 	}
 }
 
@@ -339,6 +370,11 @@ func (r *ringReader) poll(timeout time.Duration, fn func([]byte)) (int, error) {
 func (r *ringReader) waitUntil(deadline time.Time, cond func() bool) error {
 	if err := r.file.SetReadDeadline(deadline); err != nil {
 		return err
+	}
+	// Checked after the deadline was set: a wake that came before is seen here, one that comes
+	// after moves the deadline into the past.
+	if r.woken.Load() {
+		return nil
 	}
 	r.cond = cond
 	err := r.raw.Read(r.condFn)

@@ -154,9 +154,7 @@ func probeFentryLibbpf(fn string) string {
 		return err.Error()
 	}
 	setupLogging()
-	quiet := Verbose
-	Verbose = false // the probe's expected failure is not the user's concern
-	defer func() { Verbose = quiet }()
+	// The probe's expected failure is not the user's concern, verbose or not.
 	silenceWarnings(true)
 	defer silenceWarnings(false)
 	mod, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{BPFObjBuff: obj, BPFObjName: "fentry_probe", SkipMemlockBump: true})

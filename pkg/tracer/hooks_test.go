@@ -34,7 +34,7 @@ var ioStart = Probe{What: "I/O start", Hooks: []Hook{
 
 func TestChooseFallsBackToTracepoint(t *testing.T) {
 	fakeTraceFS(t, "block:block_io_start")
-	got, err := choose([]Probe{ioStart}, nil)
+	got, err := choose([]Probe{ioStart}, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestChooseFallsBackToTracepoint(t *testing.T) {
 func TestChooseSkipsHooksThatFailedToAttach(t *testing.T) {
 	fakeTraceFS(t, "block:block_io_start")
 	failed := map[Hook]string{ioStart.Hooks[1]: "attach failed"}
-	got, err := choose([]Probe{ioStart}, failed)
+	got, err := choose([]Probe{ioStart}, failed, Options{})
 	if err != nil || got["I/O start"].Prog != "raw" {
 		t.Fatalf("chose %v (%v), want the raw tracepoint", got, err)
 	}
@@ -54,7 +54,7 @@ func TestChooseSkipsHooksThatFailedToAttach(t *testing.T) {
 
 func TestChooseNamesWhatIsMissing(t *testing.T) {
 	fakeTraceFS(t)
-	_, err := choose([]Probe{ioStart}, nil)
+	_, err := choose([]Probe{ioStart}, nil, Options{})
 	if err == nil {
 		t.Fatal("no error with no usable hook")
 	}
@@ -69,7 +69,7 @@ func TestChooseNamesWhatIsMissing(t *testing.T) {
 	}
 	opt := ioStart
 	opt.Optional = true
-	got, err := choose([]Probe{opt}, nil)
+	got, err := choose([]Probe{opt}, nil, Options{})
 	if err != nil || len(got) != 0 {
 		t.Errorf("optional probe: %v, %v; want skipped", got, err)
 	}

@@ -18,7 +18,7 @@ import (
 // copying all of /sys/kernel/btf/vmlinux (twice the file's size in malloc'd memory). It returns
 // no file, and says why under -v, where the object needs the full BTF anyway or the minimal one
 // cannot be made: libbpf then does what it always did. BPFUTILS_MINBTF=0 turns it off.
-func minimalBTF(object string, obj []byte, chosen map[string]Hook) (*os.File, string) {
+func minimalBTF(object string, obj []byte, chosen map[string]Hook, opts Options) (*os.File, string) {
 	if os.Getenv("BPFUTILS_MINBTF") == "0" {
 		return nil, ""
 	}
@@ -31,14 +31,14 @@ func minimalBTF(object string, obj []byte, chosen map[string]Hook) (*os.File, st
 	}
 	f, err := writeMinimalBTF(obj)
 	if err != nil {
-		if Verbose && !errors.Is(err, errNoRelocations) {
-			fmt.Fprintf(os.Stderr, "%s: using the full kernel BTF: %v\n", object, err)
+		if opts.Verbose && !errors.Is(err, errNoRelocations) {
+			fmt.Fprintf(opts.stderr(), "%s: using the full kernel BTF: %v\n", object, err)
 		}
 		return nil, ""
 	}
-	if Verbose {
+	if opts.Verbose {
 		size, _ := f.Seek(0, io.SeekCurrent)
-		fmt.Fprintf(os.Stderr, "%s: CO-RE against a minimal kernel BTF of %d bytes\n", object, size)
+		fmt.Fprintf(opts.stderr(), "%s: CO-RE against a minimal kernel BTF of %d bytes\n", object, size)
 	}
 	return f, fmt.Sprintf("/proc/self/fd/%d", f.Fd())
 }

@@ -26,7 +26,7 @@ func TestMinimalBTFLoadsTheSamePrograms(t *testing.T) {
 	compared := 0
 	for _, object := range bpfobj.Names() {
 		obj, _ := bpfobj.Get(object)
-		btfFile, btfPath := minimalBTF(object, obj, nil)
+		btfFile, btfPath := minimalBTF(object, obj, nil, Options{})
 		if btfFile == nil {
 			continue
 		}
@@ -169,7 +169,7 @@ func TestBadMinimalBTFFallsBack(t *testing.T) {
 	if !errors.As(err, &minErr) {
 		t.Fatalf("load against an empty BTF: %v, want a minimalBTFLoadError", err)
 	}
-	tr, err := Open(spec)
+	tr, err := Open(spec, Options{})
 	if err != nil {
 		t.Fatalf("no fallback to the full BTF: %v", err)
 	}
@@ -178,7 +178,7 @@ func TestBadMinimalBTFFallsBack(t *testing.T) {
 		t.Errorf("minimal BTF made %d times, want 2", calls)
 	}
 	t.Setenv("BPFUTILS_MINBTF", "0")
-	if tr, err = Open(spec); err != nil {
+	if tr, err = Open(spec, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	tr.Close()

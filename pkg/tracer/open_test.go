@@ -22,7 +22,7 @@ func TestSharedHookAttachedOnceAndSets(t *testing.T) {
 	tr, err := Open(Spec{Object: "biosnoop", Probes: []Probe{
 		{What: "origin", Hooks: []Hook{origin}},
 		{What: "insertion", Hooks: []Hook{insert}},
-	}})
+	}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ package tracer
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -18,13 +19,12 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/minbtf"
 )
 
-// Verbose turns on libbpf's debug log and reports the chosen hooks on stderr.
-var Verbose bool
-
 // Spec describes what a tool wants from its BPF object.
 type Spec struct {
 	Object string         // embedded object name: bpf/<Object>.bpf.c
-	Rodata map[string]any // const volatile globals, set before load
+	// Rodata sets const volatile globals before load: a struct whose fields carry the C name
+	// in a `bpf:"name"` tag (the layout test holds names and sizes to the object), or a map.
+	Rodata any
 	Probes []Probe
 	// Manual names programs the tool attaches itself (perf events, uprobes); they are loaded
 	// but not attached. Every other program that no probe chose is not loaded at all.
@@ -41,6 +41,21 @@ type Spec struct {
 	Events uint32
 }
 
+// Options are the run's environment as the tracer sees it.
+type Options struct {
+	// Verbose turns on libbpf's debug log and reports the chosen hooks.
+	Verbose bool
+	// Stderr receives libbpf's warnings and the verbose reports (nil: os.Stderr).
+	Stderr io.Writer
+}
+
+func (o Options) stderr() io.Writer {
+	if o.Stderr == nil {
+		return os.Stderr
+	}
+	return o.Stderr
+}
+
 // Tracer is a loaded, attached BPF object.
 type Tracer struct {
 	Module  *bpf.Module
@@ -51,6 +66,10 @@ type Tracer struct {
 }
 
 var (
+	// libbpf has one print callback for the process: Opens take turns, and the running one's
+	// Options say where its messages go.
+	openMu  sync.Mutex
+	logTo   atomic.Pointer[Options]
 	logOnce sync.Once
 	quiet   atomic.Bool
 	// logSink, while set, receives libbpf's warnings instead of stderr (Verify keeps the
@@ -80,34 +99,31 @@ func setupLogging() {
 				if quiet.Load() {
 					return
 				}
-				if level <= bpf.LibbpfWarnLevel || Verbose {
+				opts := logTo.Load()
+				if opts == nil {
+					opts = &Options{}
+				}
+				if level <= bpf.LibbpfWarnLevel || opts.Verbose {
 					if held := heldLog.Load(); held != nil {
 						sinkMu.Lock()
 						held.WriteString(msg)
 						sinkMu.Unlock()
 						return
 					}
-					fmt.Fprint(os.Stderr, msg)
+					fmt.Fprint(opts.stderr(), msg)
 				}
 			},
 		})
 	})
 }
 
-// Capture, when set, receives the spec of every Open instead of having it loaded; Open then
-// returns ErrCaptured. `bpfutils --verify` learns this way what each tool would load.
-var Capture func(Spec)
-
-// ErrCaptured is what Open returns while Capture is set.
-var ErrCaptured = errors.New("BPF object captured for verification, not loaded")
-
 // Open loads the object described by spec and attaches its probes. When a chosen hook fails to
 // attach, the object is reopened without that hook, so that the next alternative gets its turn.
-func Open(spec Spec) (*Tracer, error) {
-	if Capture != nil {
-		Capture(spec)
-		return nil, ErrCaptured
-	}
+func Open(spec Spec, opts Options) (*Tracer, error) {
+	openMu.Lock()
+	defer openMu.Unlock()
+	logTo.Store(&opts)
+	defer logTo.Store(nil)
 	setupLogging()
 	defer minbtf.Release()
 	// The cgroup is checked before anything is loaded, and once, not per retry.
@@ -123,14 +139,14 @@ func Open(spec Spec) (*Tracer, error) {
 	failed := map[Hook]string{}
 	useMinimalBTF := true
 	for {
-		t, badHook, err := open(spec, cgroupFD, failed, useMinimalBTF)
+		t, badHook, err := open(spec, opts, cgroupFD, failed, useMinimalBTF)
 		if err == nil {
 			return t, nil
 		}
 		var minErr *minimalBTFLoadError
 		if errors.As(err, &minErr) {
-			if Verbose {
-				fmt.Fprintf(os.Stderr, "%s: load with the minimal kernel BTF failed (%v); trying with the full one\n", spec.Object, minErr.err)
+			if opts.Verbose {
+				fmt.Fprintf(opts.stderr(), "%s: load with the minimal kernel BTF failed (%v); trying with the full one\n", spec.Object, minErr.err)
 			}
 			useMinimalBTF = false
 			continue
@@ -149,19 +165,19 @@ type minimalBTFLoadError struct{ err error }
 
 func (e *minimalBTFLoadError) Error() string { return e.err.Error() }
 
-func open(spec Spec, cgroupFD int, failed map[Hook]string, useMinimalBTF bool) (*Tracer, *Hook, error) {
+func open(spec Spec, opts Options, cgroupFD int, failed map[Hook]string, useMinimalBTF bool) (*Tracer, *Hook, error) {
 	obj, err := bpfobj.Get(spec.Object)
 	if err != nil {
 		return nil, nil, err
 	}
-	chosen, err := choose(spec.Probes, failed)
+	chosen, err := choose(spec.Probes, failed, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	var btfFile *os.File
 	var btfPath string
 	if useMinimalBTF {
-		btfFile, btfPath = minimalBTF(spec.Object, obj, chosen)
+		btfFile, btfPath = minimalBTF(spec.Object, obj, chosen, opts)
 	}
 	if btfFile != nil {
 		// libbpf reads it during BPFLoadObject.
@@ -181,7 +197,7 @@ func open(spec Spec, cgroupFD int, failed map[Hook]string, useMinimalBTF bool) (
 		mod.Close()
 		return nil, nil, err
 	}
-	if err := t.load(btfFile != nil); err != nil {
+	if err := t.load(btfFile != nil, opts); err != nil {
 		mod.Close()
 		if btfFile != nil {
 			return nil, nil, &minimalBTFLoadError{err}
@@ -215,13 +231,13 @@ func open(spec Spec, cgroupFD int, failed map[Hook]string, useMinimalBTF bool) (
 			return nil, &h, fmt.Errorf("attach %s to %s: %w", h.Prog, h, err)
 		}
 	}
-	reportHooks(spec, chosen, failed)
+	reportHooks(spec, chosen, failed, opts)
 	return t, nil, nil
 }
 
 // load loads the object; with a minimal BTF, libbpf's messages wait until the load succeeded, as
 // a failed one is retried with the full BTF and then says all there is to say.
-func (t *Tracer) load(minimalBTF bool) error {
+func (t *Tracer) load(minimalBTF bool, opts Options) error {
 	if !minimalBTF {
 		return t.Module.BPFLoadObject()
 	}
@@ -231,7 +247,7 @@ func (t *Tracer) load(minimalBTF bool) error {
 	heldLog.Store(nil)
 	if err == nil {
 		sinkMu.Lock()
-		fmt.Fprint(os.Stderr, held.String())
+		fmt.Fprint(opts.stderr(), held.String())
 		sinkMu.Unlock()
 	}
 	return err
@@ -240,7 +256,7 @@ func (t *Tracer) load(minimalBTF bool) error {
 // reportHooks says which hook each probe uses: on stderr with -v, and in the file named by
 // BPFUTILS_HOOKLOG, which also lists the hooks passed over and why. Tests read that file to
 // check that a forced attach path was taken wherever the kernel has its targets.
-func reportHooks(spec Spec, chosen map[string]Hook, failed map[Hook]string) {
+func reportHooks(spec Spec, chosen map[string]Hook, failed map[Hook]string, opts Options) {
 	var log strings.Builder
 	for _, p := range spec.Probes {
 		h, ok := chosen[p.What]
@@ -261,8 +277,8 @@ func reportHooks(spec Spec, chosen map[string]Hook, failed map[Hook]string) {
 		if ok {
 			line := fmt.Sprintf("%s: %s via %s\n", spec.Object, p.What, h)
 			log.WriteString(line)
-			if Verbose {
-				fmt.Fprint(os.Stderr, line)
+			if opts.Verbose {
+				fmt.Fprint(opts.stderr(), line)
 			}
 		}
 	}
@@ -279,7 +295,7 @@ func familyMissing(reason string) bool {
 }
 
 // choose picks a hook per probe; the error names what each alternative lacks.
-func choose(probes []Probe, failed map[Hook]string) (map[string]Hook, error) {
+func choose(probes []Probe, failed map[Hook]string, opts Options) (map[string]Hook, error) {
 	chosen := map[string]Hook{}
 	for _, p := range probes {
 		var reasons []string
@@ -297,8 +313,8 @@ func choose(probes []Probe, failed map[Hook]string) (map[string]Hook, error) {
 		if _, ok := chosen[p.What]; !ok && !p.Optional {
 			return nil, fmt.Errorf("cannot trace %s: %s", p.What, strings.Join(dedup(reasons), "; "))
 		}
-		if _, ok := chosen[p.What]; !ok && Verbose {
-			fmt.Fprintf(os.Stderr, "skipping optional probe %s: %s\n", p.What, strings.Join(dedup(reasons), "; "))
+		if _, ok := chosen[p.What]; !ok && opts.Verbose {
+			fmt.Fprintf(opts.stderr(), "skipping optional probe %s: %s\n", p.What, strings.Join(dedup(reasons), "; "))
 		}
 	}
 	return chosen, nil
@@ -369,7 +385,10 @@ func (t *Tracer) configure(spec Spec) error {
 			return fmt.Errorf("set value size of map %s: %w", name, err)
 		}
 	}
-	rodata := spec.Rodata
+	rodata, err := RodataValues(spec.Rodata)
+	if err != nil {
+		return err
+	}
 	for _, h := range t.chosen {
 		if h.Sets != "" {
 			rodata = withValue(rodata, h.Sets, true)

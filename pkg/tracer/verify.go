@@ -155,7 +155,7 @@ func loadAlone(spec Spec, chosen map[string]Hook, manual []string) (string, erro
 		chosen = map[string]Hook{}
 	}
 	// Verified as Open loads it: relocated against a minimal BTF where Open would use one.
-	btfFile, btfPath := minimalBTF(spec.Object, obj, chosen)
+	btfFile, btfPath := minimalBTF(spec.Object, obj, chosen, Options{})
 	if btfFile != nil {
 		defer btfFile.Close()
 	}

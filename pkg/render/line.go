@@ -1,4 +1,4 @@
-package app
+package render
 
 import (
 	"io"
@@ -105,4 +105,18 @@ func (l *Line) spaces(width, n int) {
 	for ; n < width; n++ {
 		l.b = append(l.b, ' ')
 	}
+}
+
+// TextMax appends s as %*.*s: at most max characters of it (max < 0: all).
+func (l *Line) TextMax(s []byte, width, max int) *Line {
+	if max >= 0 {
+		i, n := 0, 0
+		for i < len(s) && n < max {
+			_, size := utf8.DecodeRune(s[i:])
+			i += size
+			n++
+		}
+		s = s[:i]
+	}
+	return l.Text(s, width)
 }

@@ -1,0 +1,167 @@
+package app
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/bpfutils/bpfutils/pkg/blockdev"
+	"github.com/bpfutils/bpfutils/pkg/cpus"
+	"github.com/bpfutils/bpfutils/pkg/filter"
+)
+
+// Options bind to fields of a tool's configuration, so that a misspelt option is a compile
+// error, not a silently unset feature. names is the long name then the other names, separated
+// by spaces ("timestamp T"); usage is the help line, with `ARG` naming the value.
+
+func splitNames(names string) (string, []string) {
+	f := strings.Fields(names)
+	return f[0], f[1:]
+}
+
+// Bool binds a switch.
+func Bool(dst *bool, names, usage string) cli.Flag {
+	name, aliases := splitNames(names)
+	return &cli.BoolFlag{Name: name, Aliases: aliases, Usage: usage, Destination: dst}
+}
+
+// Value binds an option that takes a value, which parse turns into dst's type. An empty value
+// is refused with the option's name, so an unset shell variable never turns a filter off.
+func Value[T any](dst *T, names, usage string, parse func(string) (T, error)) cli.Flag {
+	name, aliases := splitNames(names)
+	return &cli.GenericFlag{Name: name, Aliases: aliases, Usage: usage,
+		Value: &value[T]{dst: dst, parse: parse, name: name}}
+}
+
+type value[T any] struct {
+	dst   *T
+	parse func(string) (T, error)
+	name  string
+	text  string
+}
+
+func (v *value[T]) Set(s string) error {
+	if s == "" {
+		return fmt.Errorf("option %s needs a value, got an empty one", optionName(v.name))
+	}
+	x, err := v.parse(s)
+	if err != nil {
+		return err
+	}
+	*v.dst, v.text = x, s
+	return nil
+}
+
+func (v *value[T]) String() string { return v.text }
+
+func optionName(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// String binds an option whose value is any non-empty text.
+func String(dst *string, names, usage string) cli.Flag {
+	return Value(dst, names, usage, func(s string) (string, error) { return s, nil })
+}
+
+// Set wraps a parser so that the option's destination records that it was given: a *T that
+// stays nil when the option is absent.
+func Set[T any](parse func(string) (T, error)) func(string) (*T, error) {
+	return func(s string) (*T, error) {
+		v, err := parse(s)
+		if err != nil {
+			return nil, err
+		}
+		return &v, nil
+	}
+}
+
+// PID binds a process or thread id option (-p, -t): what names the id in errors ("pid").
+func PID(dst *uint32, names, usage, what string) cli.Flag {
+	return Value(dst, names, usage, func(s string) (uint32, error) { return filter.PID(what, s) })
+}
+
+// IDs binds a comma-separated list of at most max pids or tids (profile -p 1,2,3).
+func IDs(dst *[]uint32, names, usage, what string, max int) cli.Flag {
+	return Value(dst, names, usage, func(s string) ([]uint32, error) { return filter.CommaIDs(what, s, max) })
+}
+
+// UID binds a user id option.
+func UID(dst **uint32, names, usage string) cli.Flag {
+	return Value(dst, names, usage, Set(filter.UID))
+}
+
+// Cgroup binds the cgroup-v2 directory option; the tracer opens and checks it.
+func Cgroup(dst *string, names string) cli.Flag {
+	return String(dst, names, "Trace process in cgroup `PATH`")
+}
+
+// CPU binds an "only this CPU" option (hardirqs -s, softirqs -c, profile -C); dst is -1 when
+// the option is absent.
+func CPU(dst *int, names, usage string) cli.Flag {
+	*dst = -1
+	return Value(dst, names, usage, func(s string) (int, error) {
+		possible, _ := cpus.Possible()
+		return filter.CPU(s, len(possible))
+	})
+}
+
+// Positive binds an option whose value is a positive whole number; what names it in errors.
+func Positive(dst *int, names, usage, what string) cli.Flag {
+	return Value(dst, names, usage, func(s string) (int, error) { return filter.Positive(what, s) })
+}
+
+// Uint binds an option whose value is a whole number of at most bits bits; errors say what.
+func Uint(dst *uint64, names, usage, what string, bits int) cli.Flag {
+	return Value(dst, names, usage, func(s string) (uint64, error) {
+		n, err := strconv.ParseUint(s, 10, bits)
+		if err != nil {
+			return 0, fmt.Errorf("invalid %s %q", what, s)
+		}
+		return n, nil
+	})
+}
+
+// Disk is the block tools' -d DISK filter, resolved against /proc/partitions.
+type Disk struct {
+	Name   string
+	Dev    uint32
+	Filter bool
+	table  *blockdev.Table
+}
+
+// DiskFlag binds a -d DISK option.
+func DiskFlag(dst *Disk, names, usage string) cli.Flag {
+	return Value(dst, names, usage, func(s string) (Disk, error) {
+		d := Disk{Name: s}
+		return d, d.resolve()
+	})
+}
+
+func (d *Disk) resolve() error {
+	t, err := blockdev.Load()
+	if err != nil {
+		return err
+	}
+	d.table = t
+	if d.Dev, d.Filter, err = t.Filter(d.Name); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Table is the machine's disk table, read once (for names in output).
+func (d *Disk) Table() (*blockdev.Table, error) {
+	if d.table == nil {
+		t, err := blockdev.Load()
+		if err != nil {
+			return nil, err
+		}
+		d.table = t
+	}
+	return d.table, nil
+}

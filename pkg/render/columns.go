@@ -1,0 +1,182 @@
+package render
+
+import "unicode/utf8"
+
+// Column is one field of a record a tool reports (an event, or a row of a table): its text
+// header, printf-style width, and JSON key, declared once for both renderings. Build columns with
+// Uint, Int, Float, Str, Text or Custom, then adjust them:
+//
+//	render.Uint("PID", -7, "pid", func(e *event) uint64 { return uint64(e.Pid) })
+//	render.Text("COMM", -14, "comm", commOf).Max(14)
+//	render.Float("LAT(ms)", 7, 3, "latency_ms", latencyMs).JSONUint("latency_ns", latencyNs)
+type Column[R any] struct {
+	Header string
+	// Width as printf reads it: positive right-aligns (%7d), negative left-aligns (%-16s), 0
+	// neither. Header and value are padded alike.
+	Width int
+	// Key names the value in JSON (snake_case, with its unit: latency_ns, bytes).
+	Key string
+
+	max      int // at most this many characters of a string value (%.14s); 0: all
+	tight    bool
+	off      bool // neither text nor JSON (a flag turned it off)
+	textOff  bool
+	text     func(*Line, *R)
+	json     func(*JSON, string, *R)
+	jsonType string // for docs/json.md: number, string, ...
+}
+
+// Uint declares an unsigned integer column (%*d).
+func Uint[R any](header string, width int, key string, get func(*R) uint64) Column[R] {
+	return Column[R]{Header: header, Width: width, Key: key, jsonType: "integer",
+		text: func(l *Line, r *R) { l.Uint(get(r), 0) },
+		json: func(j *JSON, k string, r *R) { j.Uint(k, get(r)) }}
+}
+
+// Int declares a signed integer column (%*d).
+func Int[R any](header string, width int, key string, get func(*R) int64) Column[R] {
+	return Column[R]{Header: header, Width: width, Key: key, jsonType: "integer",
+		text: func(l *Line, r *R) { l.Int(get(r), 0) },
+		json: func(j *JSON, k string, r *R) { j.Int(k, get(r)) }}
+}
+
+// Float declares a fixed-point column (%*.*f).
+func Float[R any](header string, width, prec int, key string, get func(*R) float64) Column[R] {
+	return Column[R]{Header: header, Width: width, Key: key, jsonType: "number",
+		text: func(l *Line, r *R) { l.Float(get(r), 0, prec) },
+		json: func(j *JSON, k string, r *R) { j.Float(k, get(r)) }}
+}
+
+// Str declares a column of text the tool makes itself (names, labels: never bytes from the
+// traced system, which go through Text).
+func Str[R any](header string, width int, key string, get func(*R) string) Column[R] {
+	c := Column[R]{Header: header, Width: width, Key: key, jsonType: "string",
+		json: func(j *JSON, k string, r *R) { j.Str(k, get(r)) }}
+	c.text = func(l *Line, r *R) { l.StrMax(get(r), 0, c.maxOrAll()) }
+	return c
+}
+
+// Text declares a column of bytes that come from the traced system (a comm, a path, arguments).
+func Text[R any](header string, width int, key string, get func(*R) []byte) Column[R] {
+	c := Column[R]{Header: header, Width: width, Key: key, jsonType: "string",
+		json: func(j *JSON, k string, r *R) { j.Text(k, get(r)) }}
+	c.text = func(l *Line, r *R) { l.TextMax(get(r), 0, c.maxOrAll()) }
+	return c
+}
+
+// Custom declares a column whose text the tool writes itself (a clock time, decoded flags);
+// the renderer pads it to the width. It has no JSON value until one of the JSON methods gives it.
+func Custom[R any](header string, width int, text func(*Line, *R)) Column[R] {
+	return Column[R]{Header: header, Width: width, text: text}
+}
+
+// JSONOnly declares a value that JSON carries and text does not show.
+func JSONOnly[R any](c Column[R]) Column[R] {
+	c.textOff = true
+	return c
+}
+
+// Max cuts string values after n characters, as %.Ns does.
+func (c Column[R]) Max(n int) Column[R] {
+	c.max = n
+	return c
+}
+
+func (c *Column[R]) maxOrAll() int {
+	if c.max == 0 {
+		return -1
+	}
+	return c.max
+}
+
+// Tight leaves out the space that otherwise follows the column in a text line.
+func (c Column[R]) Tight() Column[R] {
+	c.tight = true
+	return c
+}
+
+// If keeps the column only when on (an option that adds a column: -Q, -P, -U).
+func (c Column[R]) If(on bool) Column[R] {
+	c.off = c.off || !on
+	return c
+}
+
+// TextIf shows the column in text only when on; JSON carries it either way.
+func (c Column[R]) TextIf(on bool) Column[R] {
+	c.textOff = c.textOff || !on
+	return c
+}
+
+// JSONUint replaces the column's JSON value with an integer under key (text shows milliseconds,
+// JSON the exact nanoseconds).
+func (c Column[R]) JSONUint(key string, get func(*R) uint64) Column[R] {
+	c.Key, c.jsonType = key, "integer"
+	c.json = func(j *JSON, k string, r *R) { j.Uint(k, get(r)) }
+	return c
+}
+
+// JSONInt replaces the column's JSON value with a signed integer under key.
+func (c Column[R]) JSONInt(key string, get func(*R) int64) Column[R] {
+	c.Key, c.jsonType = key, "integer"
+	c.json = func(j *JSON, k string, r *R) { j.Int(k, get(r)) }
+	return c
+}
+
+// JSONFloat replaces the column's JSON value with a number under key.
+func (c Column[R]) JSONFloat(key string, get func(*R) float64) Column[R] {
+	c.Key, c.jsonType = key, "number"
+	c.json = func(j *JSON, k string, r *R) { j.Float(k, get(r)) }
+	return c
+}
+
+// JSONStr replaces the column's JSON value with a string the tool makes under key.
+func (c Column[R]) JSONStr(key string, get func(*R) string) Column[R] {
+	c.Key, c.jsonType = key, "string"
+	c.json = func(j *JSON, k string, r *R) { j.Str(k, get(r)) }
+	return c
+}
+
+// JSONText replaces the column's JSON value with bytes of the traced system under key.
+func (c Column[R]) JSONText(key string, get func(*R) []byte) Column[R] {
+	c.Key, c.jsonType = key, "string"
+	c.json = func(j *JSON, k string, r *R) { j.Text(k, get(r)) }
+	return c
+}
+
+// JSONWith replaces the column's JSON value with whatever write adds to the object (several
+// members, an array); typ documents it in docs/json.md.
+func (c Column[R]) JSONWith(key, typ string, write func(j *JSON, key string, r *R)) Column[R] {
+	c.Key, c.jsonType, c.json = key, typ, write
+	return c
+}
+
+// NoJSON leaves the column out of JSON (its value is in another column's already).
+func (c Column[R]) NoJSON() Column[R] {
+	c.Key, c.json = "", nil
+	return c
+}
+
+// cell writes one value padded to the column's width.
+func (c *Column[R]) cell(l *Line, r *R) {
+	mark := len(l.b)
+	c.text(l, r)
+	l.padFrom(mark, c.Width)
+}
+
+// padFrom pads what was appended since mark to width, printf style.
+func (l *Line) padFrom(mark, width int) {
+	n := utf8.RuneCount(l.b[mark:])
+	switch {
+	case width < 0:
+		l.spaces(-width, n)
+	case width > n:
+		pad := width - n
+		for i := 0; i < pad; i++ {
+			l.b = append(l.b, ' ')
+		}
+		copy(l.b[mark+pad:], l.b[mark:len(l.b)-pad])
+		for i := mark; i < mark+pad; i++ {
+			l.b[i] = ' '
+		}
+	}
+}
