@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,9 +21,10 @@ func main() {
 	os.Exit(dispatch(os.Args, os.Stdout, os.Stderr))
 }
 
+// lookup finds a tool by its name or one of its aliases'.
 func lookup(name string) (app.Tool, bool) {
 	for _, t := range tools.All {
-		if t.Name == name {
+		if slices.Contains(t.Names(), name) {
 			return t, true
 		}
 	}
@@ -32,7 +34,7 @@ func lookup(name string) (app.Tool, bool) {
 func dispatch(argv []string, stdout, stderr io.Writer) int {
 	name := filepath.Base(argv[0])
 	if t, ok := lookup(name); ok {
-		return app.Run(t, argv[1:], stdout, stderr)
+		return app.RunAs(t, name, argv[1:], stdout, stderr)
 	}
 	args := argv[1:]
 	if len(args) == 0 {
@@ -61,16 +63,28 @@ func dispatch(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: unknown tool %q (see '%s --list')\n", multicallName, args[0], multicallName)
 		return 127
 	}
-	return app.Run(t, args[1:], stdout, stderr)
+	return app.RunAs(t, args[0], args[1:], stdout, stderr)
 }
 
+// names lists every tool and alias name.
 func names() []string {
 	var n []string
 	for _, t := range tools.All {
-		n = append(n, t.Name)
+		n = append(n, t.Names()...)
 	}
 	sort.Strings(n)
 	return n
+}
+
+// usageOf is the tool list's line for a name: the tool's own, or its alias's.
+func usageOf(name string) string {
+	t, _ := lookup(name)
+	for _, a := range t.Aliases {
+		if a.Name == name {
+			return a.Usage
+		}
+	}
+	return t.Usage
 }
 
 func usage(w io.Writer) {
@@ -79,8 +93,7 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, "       %s --list | --install [-s] DIR | --verify [OBJECT...]\n", multicallName)
 	fmt.Fprintf(w, "       (--verify: load every BPF program once to check that this kernel accepts it)\n\nTools:\n")
 	for _, n := range names() {
-		t, _ := lookup(n)
-		fmt.Fprintf(w, "  %-16s %s\n", n, t.Usage)
+		fmt.Fprintf(w, "  %-16s %s\n", n, usageOf(n))
 	}
 }
 

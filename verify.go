@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,9 +22,10 @@ import (
 //	skip<TAB>object/program<TAB>hook<TAB>reason
 //	FAIL<TAB>object/program<TAB>hook<TAB>error, followed by libbpf's log lines, each as "<TAB>| line"
 //
-// Each tool is run with no arguments up to the point where it would load its object, so the
-// hooks, targets and rodata are those the tool really uses; programs that no tool reached are
-// loaded by their ELF section. The exit code is 1 when any program failed.
+// Every spec a tool's options can produce is loaded (Tool.Variants: the default, each switch
+// alone, the tool's declared variants), so the hooks, targets and rodata are those the tool
+// really uses; programs that no variant reached are loaded by their ELF section. The exit code is
+// 1 when any program failed, or when an object named on the command line does not exist.
 func verify(args []string, stdout, stderr io.Writer) int {
 	only := map[string]bool{}
 	for _, a := range args {
@@ -33,12 +35,15 @@ func verify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", multicallName, err)
 		return app.ExitFailure
 	}
-	var specs []tracer.Spec
-	tracer.Capture = func(s tracer.Spec) { specs = append(specs, s) }
-	for _, t := range tools.All {
-		app.Run(t, nil, io.Discard, io.Discard)
+	objects := bpfobj.Names()
+	sort.Strings(objects)
+	for name := range only {
+		if !slices.Contains(objects, name) {
+			fmt.Fprintf(stderr, "%s: --verify: no BPF object named %s\n", multicallName, name)
+			return app.ExitFailure
+		}
 	}
-	tracer.Capture = nil
+	specs := toolSpecs()
 	specs = append(specs, tracer.InternalSpecs()...)
 
 	var results []tracer.Result
@@ -60,8 +65,6 @@ func verify(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	objects := bpfobj.Names()
-	sort.Strings(objects)
 	for _, o := range objects {
 		if len(only) == 0 || only[o] {
 			results = append(results, tracer.VerifySections(o, done[o])...)
@@ -94,4 +97,24 @@ func verify(args []string, stdout, stderr io.Writer) int {
 		return app.ExitFailure
 	}
 	return 0
+}
+
+// toolSpecs returns the distinct specs of every tool's variants.
+func toolSpecs() []tracer.Spec {
+	var specs []tracer.Spec
+	seen := map[string]bool{}
+	for _, t := range tools.All {
+		for _, args := range t.Variants() {
+			s, err := t.Spec(args)
+			if err != nil {
+				continue // options this machine cannot take (a disk, a cgroup)
+			}
+			key := fmt.Sprintf("%#v", s)
+			if !seen[key] {
+				seen[key] = true
+				specs = append(specs, s)
+			}
+		}
+	}
+	return specs
 }

@@ -56,7 +56,7 @@ func TestFlagNames(t *testing.T) {
 			continue
 		}
 		byName := map[string]cli.Flag{}
-		for _, f := range tool.Flags {
+		for _, f := range tool.Flags() {
 			for _, n := range f.Names() {
 				byName[n] = f
 			}

@@ -35,6 +35,61 @@ func TestLayouts(t *testing.T) {
 	}
 }
 
+// TestRodata holds every rodata struct a tool's specs set (each variant --verify loads) to the
+// object's .rodata: each field names a const volatile global of the object, of the same size.
+func TestRodata(t *testing.T) {
+	for _, tool := range All {
+		if tool.Object == "" {
+			continue
+		}
+		obj, err := bpfobj.Get(tool.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, err := btf.LoadSpecFromReader(bytes.NewReader(obj))
+		if err != nil {
+			t.Fatalf("BTF of %s: %v", tool.Object, err)
+		}
+		var ds *btf.Datasec
+		if err := spec.TypeByName(".rodata", &ds); err != nil {
+			t.Fatalf("%s has no .rodata: %v", tool.Object, err)
+		}
+		globals := map[string]uint32{}
+		for _, v := range ds.Vars {
+			if vr, ok := v.Type.(*btf.Var); ok {
+				globals[vr.Name] = v.Size
+			}
+		}
+		for _, args := range tool.Variants() {
+			s, err := tool.Spec(args)
+			if err != nil {
+				continue
+			}
+			if s.Rodata == nil {
+				continue
+			}
+			rv := reflect.ValueOf(s.Rodata)
+			if rv.Kind() != reflect.Struct {
+				t.Errorf("%s %v: rodata is a %T, want a struct with bpf tags", tool.Name, args, s.Rodata)
+				continue
+			}
+			for i := 0; i < rv.NumField(); i++ {
+				f := rv.Type().Field(i)
+				name := f.Tag.Get("bpf")
+				size, ok := globals[name]
+				switch {
+				case name == "":
+					t.Errorf("%s: rodata field %s has no bpf tag", tool.Name, f.Name)
+				case !ok:
+					t.Errorf("%s: rodata field %s names %q, which %s's .rodata does not have", tool.Name, f.Name, name, tool.Object)
+				case uintptr(size) != f.Type.Size():
+					t.Errorf("%s: rodata %s is %d bytes in C, %d in Go (%s)", tool.Name, name, size, f.Type.Size(), f.Type)
+				}
+			}
+		}
+	}
+}
+
 func normalize(name string) string {
 	return strings.ToLower(strings.ReplaceAll(name, "_", ""))
 }

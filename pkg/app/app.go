@@ -79,12 +79,17 @@ func dedent(text string) string {
 // Run runs the tool with args (without the program name) and returns the exit code. The
 // process's signals end the run (Ctrl-C, SIGTERM).
 func Run(t Tool, args []string, stdout, stderr io.Writer) int {
+	return RunAs(t, t.Name, args, stdout, stderr)
+}
+
+// RunAs is Run for a tool called by another of its names (an alias).
+func RunAs(t Tool, name string, args []string, stdout, stderr io.Writer) int {
 	smallTracer()
 	// Signals are caught from the start: a Ctrl-C that lands between "attached" and "reading"
 	// must still detach and print the summary, never kill the tool outright.
 	ctx, stop := Signals(context.Background())
 	defer stop()
-	return t.Main(ctx, args, stdout, stderr)
+	return t.MainAs(ctx, name, args, stdout, stderr)
 }
 
 // exitCode prints err as the tool's one line on stderr and returns the exit code it means.

@@ -165,3 +165,21 @@ func (d *Disk) Table() (*blockdev.Table, error) {
 	}
 	return d.table, nil
 }
+
+// Timestamp binds the -T (or -t) switch that prints the time with each report or event.
+func Timestamp(dst *bool, names string) cli.Flag {
+	return Bool(dst, names, "Include timestamp on output")
+}
+
+// Millis binds the -m switch of the histogram tools: milliseconds instead of microseconds.
+func Millis(dst *bool) cli.Flag {
+	return Bool(dst, "milliseconds m", "Millisecond histogram")
+}
+
+// Units is the histogram unit -m chooses.
+func Units(millis bool) string {
+	if millis {
+		return "msecs"
+	}
+	return "usecs"
+}

@@ -47,6 +47,14 @@ func Comm(s string) [16]byte {
 	return b
 }
 
+// CommBytes returns the task name held in b, which is NUL-padded, without copying it.
+func CommBytes(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
 // CommString returns the task name held in b, which is NUL-padded.
 func CommString(b []byte) string {
 	if i := bytes.IndexByte(b, 0); i >= 0 {

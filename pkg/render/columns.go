@@ -50,18 +50,16 @@ func Float[R any](header string, width, prec int, key string, get func(*R) float
 // Str declares a column of text the tool makes itself (names, labels: never bytes from the
 // traced system, which go through Text).
 func Str[R any](header string, width int, key string, get func(*R) string) Column[R] {
-	c := Column[R]{Header: header, Width: width, Key: key, jsonType: "string",
+	return Column[R]{Header: header, Width: width, Key: key, jsonType: "string",
+		text: func(l *Line, r *R) { l.Str(get(r), 0) },
 		json: func(j *JSON, k string, r *R) { j.Str(k, get(r)) }}
-	c.text = func(l *Line, r *R) { l.StrMax(get(r), 0, c.maxOrAll()) }
-	return c
 }
 
 // Text declares a column of bytes that come from the traced system (a comm, a path, arguments).
 func Text[R any](header string, width int, key string, get func(*R) []byte) Column[R] {
-	c := Column[R]{Header: header, Width: width, Key: key, jsonType: "string",
+	return Column[R]{Header: header, Width: width, Key: key, jsonType: "string",
+		text: func(l *Line, r *R) { l.Text(get(r), 0) },
 		json: func(j *JSON, k string, r *R) { j.Text(k, get(r)) }}
-	c.text = func(l *Line, r *R) { l.TextMax(get(r), 0, c.maxOrAll()) }
-	return c
 }
 
 // Custom declares a column whose text the tool writes itself (a clock time, decoded flags);
@@ -80,13 +78,6 @@ func JSONOnly[R any](c Column[R]) Column[R] {
 func (c Column[R]) Max(n int) Column[R] {
 	c.max = n
 	return c
-}
-
-func (c *Column[R]) maxOrAll() int {
-	if c.max == 0 {
-		return -1
-	}
-	return c.max
 }
 
 // Tight leaves out the space that otherwise follows the column in a text line.
@@ -136,6 +127,13 @@ func (c Column[R]) JSONStr(key string, get func(*R) string) Column[R] {
 	return c
 }
 
+// JSONBytes replaces the column's JSON value with a string the tool makes, as bytes.
+func (c Column[R]) JSONBytes(key string, get func(*R) []byte) Column[R] {
+	c.Key, c.jsonType = key, "string"
+	c.json = func(j *JSON, k string, r *R) { j.StrBytes(k, get(r)) }
+	return c
+}
+
 // JSONText replaces the column's JSON value with bytes of the traced system under key.
 func (c Column[R]) JSONText(key string, get func(*R) []byte) Column[R] {
 	c.Key, c.jsonType = key, "string"
@@ -160,7 +158,21 @@ func (c Column[R]) NoJSON() Column[R] {
 func (c *Column[R]) cell(l *Line, r *R) {
 	mark := len(l.b)
 	c.text(l, r)
+	if c.max > 0 {
+		l.cutFrom(mark, c.max)
+	}
 	l.padFrom(mark, c.Width)
+}
+
+// cutFrom keeps at most max characters of what was appended since mark.
+func (l *Line) cutFrom(mark, max int) {
+	i, n := mark, 0
+	for i < len(l.b) && n < max {
+		_, size := utf8.DecodeRune(l.b[i:])
+		i += size
+		n++
+	}
+	l.b = l.b[:i]
 }
 
 // padFrom pads what was appended since mark to width, printf style.

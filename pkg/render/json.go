@@ -137,6 +137,13 @@ func (j *JSON) Str(key, v string) *JSON {
 	return j
 }
 
+// StrBytes writes a string member from trusted bytes the tool made (decoded flags).
+func (j *JSON) StrBytes(key string, v []byte) *JSON {
+	j.key(key)
+	j.b = appendQuoted(j.b, v)
+	return j
+}
+
 // Text writes a string member from bytes of the traced system (comm, path, arguments). Valid
 // UTF-8 is written as it is, escaped for JSON. Anything else cannot be a JSON string without
 // loss: the member holds the text with each invalid byte replaced by U+FFFD, and a member named

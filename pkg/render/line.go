@@ -30,6 +30,13 @@ func (l *Line) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
+// Append replaces the line with b, which extends it: for appenders that take and return the
+// line's bytes (l.Append(strconv.AppendQuote(l.Bytes(), s))).
+func (l *Line) Append(b []byte) *Line {
+	l.b = b
+	return l
+}
+
 // Byte appends one byte.
 func (l *Line) Byte(c byte) *Line {
 	l.b = append(l.b, c)

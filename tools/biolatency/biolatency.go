@@ -4,15 +4,15 @@ package biolatency
 import (
 	"cmp"
 	"fmt"
-	"io"
+	"slices"
 	"strings"
 
-	bpf "github.com/aquasecurity/libbpfgo"
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
+	"github.com/bpfutils/bpfutils/pkg/blockdev"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
-	"github.com/bpfutils/bpfutils/pkg/summary"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -33,7 +33,26 @@ type extension struct {
 	Count uint64
 }
 
-var Tool = app.Tool{
+// config is biolatency's command line.
+type config struct {
+	Timestamp, Millis, Queued, PerDisk, PerFlag, Extension bool
+	Disk                                                   app.Disk
+	Cgroup                                                 string
+	Every                                                  app.Every
+}
+
+// rodata mirrors biolatency's const volatile globals.
+type rodata struct {
+	PerDisk   bool   `bpf:"per_disk"`
+	PerFlag   bool   `bpf:"per_flag"`
+	Queued    bool   `bpf:"queued"`
+	Millis    bool   `bpf:"in_msecs"`
+	FilterDev bool   `bpf:"filter_dev"`
+	Dev       uint32 `bpf:"targ_dev"`
+	Extension bool   `bpf:"extension"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "biolatency",
 	Usage:     "Summarize block device I/O latency as a histogram.",
 	ArgsUsage: "[interval] [count]",
@@ -41,6 +60,7 @@ var Tool = app.Tool{
 	Layouts: map[string]any{
 		"biolatency_key": key{}, "biolatency_hist": slots{}, "biolatency_ext": extension{},
 	},
+	JSONShort: "j", // BCC's Python biolatency spells it -j
 	Examples: `
     biolatency              # summarize block I/O latency as a histogram
     biolatency 1 10         # print 1 second summaries, 10 times
@@ -51,100 +71,121 @@ var Tool = app.Tool{
     biolatency -e           # show extension summary (total, average)
     biolatency -d sdc       # Trace sdc only
     biolatency -c CG        # Trace process under cgroupsPath CG`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "Include timestamp on output"},
-		&cli.BoolFlag{Name: "milliseconds", Aliases: []string{"m"}, Usage: "Millisecond histogram"},
-		&cli.BoolFlag{Name: "queued", Aliases: []string{"Q"}, Usage: "Include OS queued time in I/O time"},
-		// libbpf-tools gives both -D and -d the long name "disk"; argp resolves it to -D.
-		&cli.BoolFlag{Name: "disk", Aliases: []string{"D", "disks"}, Usage: "Print a histogram per disk device"},
-		&cli.BoolFlag{Name: "flag", Aliases: []string{"F", "flags"}, Usage: "Print a histogram per set of I/O flags"},
-		&cli.StringFlag{Name: "d", Usage: "Trace this `DISK` only"},
-		&cli.BoolFlag{Name: "extension", Aliases: []string{"e"}, Usage: "Summarize average/total value"},
-		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "Trace process in cgroup `PATH`"},
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			app.Bool(&c.Timestamp, "timestamp T", "Include timestamp on output"),
+			app.Bool(&c.Millis, "milliseconds m", "Millisecond histogram"),
+			app.Bool(&c.Queued, "queued Q", "Include OS queued time in I/O time"),
+			// libbpf-tools gives both -D and -d the long name "disk"; argp resolves it to -D.
+			app.Bool(&c.PerDisk, "disk D disks", "Print a histogram per disk device"),
+			app.Bool(&c.PerFlag, "flag F flags", "Print a histogram per set of I/O flags"),
+			app.DiskFlag(&c.Disk, "d", "Trace this `DISK` only"),
+			app.Bool(&c.Extension, "extension e", "Summarize average/total value"),
+			app.Cgroup(&c.Cgroup, "cgroup c"),
+		}
 	},
-	Action: run,
-}
+	Args:    func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
+	Spec:    spec,
+	Outputs: func(c *config) []render.Describer { return []render.Describer{histograms(c)} },
+	Run:     run,
+})
 
-func run(c *cli.Context) error {
-	interval, count, err := app.Interval(c, 0)
-	if err != nil {
-		return err
-	}
-	disks, dev, filterDev, err := app.DiskFilter(c, "d")
-	if err != nil {
-		return err
-	}
-	perDisk, perFlag, queued, ms := c.Bool("disk"), c.Bool("flag"), c.Bool("queued"), c.Bool("milliseconds")
-
+func spec(c *config) tracer.Spec {
 	probes := []tracer.Probe{
 		tracer.BTFTracepoint("block_rq_issue", "biolat_issue", "block:block_rq_issue"),
 		tracer.BTFTracepoint("block_rq_complete", "biolat_done", "block:block_rq_complete"),
 	}
-	if queued {
+	if c.Queued {
 		probes = append([]tracer.Probe{tracer.BTFTracepoint("block_rq_insert", "biolat_insert", "block:block_rq_insert")}, probes...)
 	}
-	t, err := app.Start(tracer.Spec{
-		Object: "biolatency",
-		Rodata: map[string]any{
-			"per_disk": perDisk, "per_flag": perFlag, "queued": queued, "in_msecs": ms,
-			"filter_dev": filterDev, "targ_dev": dev, "extension": c.Bool("extension"),
+	return tracer.Spec{
+		Rodata: rodata{
+			PerDisk: c.PerDisk, PerFlag: c.PerFlag, Queued: c.Queued, Millis: c.Millis,
+			FilterDev: c.Disk.Filter, Dev: c.Disk.Dev, Extension: c.Extension,
 		},
 		Probes: probes,
-		Cgroup: c.String("cgroup"),
-	})
+		Cgroup: c.Cgroup,
+	}
+}
+
+func units(c *config) string {
+	if c.Millis {
+		return "msecs"
+	}
+	return "usecs"
+}
+
+// histograms declares biolatency's histograms: one, or one per disk and/or set of flags.
+func histograms(c *config) *render.Histograms {
+	var labels []string
+	if c.PerDisk {
+		labels = append(labels, "disk")
+	}
+	if c.PerFlag {
+		labels = append(labels, "flags")
+	}
+	return &render.Histograms{Unit: units(c), Labels: labels}
+}
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	disks, err := c.Disk.Table()
 	if err != nil {
 		return err
 	}
-	defer t.Close()
-
-	units := "usecs"
-	if ms {
-		units = "msecs"
-	}
-	caption := func(e *bpfmap.Entry[key, slots]) string {
-		k := e.Key
-		var b strings.Builder
-		if perDisk {
-			fmt.Fprintf(&b, "\ndisk = %s\t", disks.Label(k.Dev))
-		}
-		if perFlag {
-			b.WriteString("flags = " + FlagWords(k.CmdFlags))
-		}
-		b.WriteString("\n")
-		return b.String()
-	}
+	decl := histograms(c)
+	hists := t.Map("hists")
 	byDiskThenFlags := func(x, y bpfmap.Entry[key, slots]) int {
 		a, b := x.Key, y.Key
 		return cmp.Or(cmp.Compare(disks.Label(a.Dev), disks.Label(b.Dev)), cmp.Compare(a.Dev, b.Dev), cmp.Compare(a.CmdFlags, b.CmdFlags))
 	}
-	hists, ext := t.Map("hists"), t.Map("ext")
-	w := app.Output
-	fmt.Fprintln(w, "Tracing block device I/O... Hit Ctrl-C to end.")
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return app.Report(c.Context, interval, count, func() error {
-		summary.Start(w, c.Bool("timestamp"))
-		err := summary.Log2(w, hists, units, byDiskThenFlags, caption, func(s *slots) []uint32 { return s.Slots[:] })
+	return app.Report(env, c.Every, "Tracing block device I/O... Hit Ctrl-C to end.", func() error {
+		env.Out.ReportStart(c.Timestamp)
+		entries, err := bpfmap.Entries[key, slots](hists, true)
 		if err != nil {
 			return err
 		}
-		if c.Bool("extension") {
-			if err := printExtension(w, ext, units); err != nil {
-				return err
-			}
+		slices.SortFunc(entries, byDiskThenFlags)
+		for _, e := range entries {
+			h := hist(c, disks, e.Key, &e.Value)
+			env.Out.Histogram(decl, &h)
 		}
-		return w.Flush()
+		if c.Extension {
+			return printExtension(env.Out, t, units(c))
+		}
+		return nil
 	})
 }
 
-// printExtension prints BCC's -e line: the mean and the sum of the interval's latencies.
-func printExtension(w io.Writer, m *bpf.BPFMap, units string) error {
+// hist is one entry of the hists map as a labelled histogram, captioned as libbpf-tools does.
+func hist(c *config, disks *blockdev.Table, k key, v *slots) render.Hist {
+	h := render.Hist{Counts: render.Counts(v.Slots[:])}
+	var caption strings.Builder
+	if c.PerDisk {
+		fmt.Fprintf(&caption, "\ndisk = %s\t", disks.Label(k.Dev))
+		h.Labels = append(h.Labels, disks.Label(k.Dev))
+	}
+	if c.PerFlag {
+		caption.WriteString("flags = " + blockdev.FlagWords(k.CmdFlags))
+		h.Labels = append(h.Labels, blockdev.FlagWords(k.CmdFlags))
+	}
+	caption.WriteString("\n")
+	h.Caption = caption.String()
+	return h
+}
+
+// printExtension reports BCC's -e summary, the mean and the sum of the interval's latencies,
+// and clears it: in text a line, in JSON a "table" line.
+func printExtension(out *render.Sink, t *tracer.Tracer, units string) error {
+	m := t.Map("ext")
 	zero := uint32(0)
 	e, ok := bpfmap.Lookup[extension](m, &zero)
 	if !ok || e.Count == 0 {
 		return nil
 	}
-	fmt.Fprintf(w, "\navg = %d %s, total: %d %s, count: %d\n\n", e.Total/e.Count, units, e.Total, units, e.Count)
+	out.Printf("\navg = %d %s, total: %d %s, count: %d\n\n", e.Total/e.Count, units, e.Total, units, e.Count)
+	if out.JSON() {
+		out.Begin(render.KindTable).Str("unit", units).Uint("avg", e.Total/e.Count).Uint("total", e.Total).Uint("count", e.Count)
+		out.Emit()
+	}
 	return bpfmap.Update(m, &zero, &extension{})
 }

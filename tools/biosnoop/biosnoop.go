@@ -3,6 +3,7 @@
 package biosnoop
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 	"unsafe"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/blockdev"
+	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -35,7 +38,25 @@ const (
 	patternRand = 2
 )
 
-var Tool = app.Tool{
+// config is biosnoop's command line.
+type config struct {
+	Queued, Timestamp, Pattern bool
+	Disk                       app.Disk
+	Cgroup                     string
+	MinMs                      uint64
+	Duration                   time.Duration
+}
+
+// rodata mirrors biosnoop's const volatile globals.
+type rodata struct {
+	Queued    bool   `bpf:"targ_queued"`
+	FilterDev bool   `bpf:"filter_dev"`
+	Dev       uint32 `bpf:"targ_dev"`
+	MinNs     uint64 `bpf:"min_ns"`
+	Pattern   bool   `bpf:"targ_pattern"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "biosnoop",
 	Usage:     "Trace block I/O",
 	ArgsUsage: "[duration]",
@@ -50,37 +71,32 @@ var Tool = app.Tool{
     biosnoop -c CG        # Trace process under cgroupsPath CG
     biosnoop -m 1         # trace for slower than 1ms
     biosnoop -P           # display block I/O pattern (sequential or random)`,
-	Flags: []cli.Flag{
-		// --queue is how BCC's Python biosnoop spells it.
-		&cli.BoolFlag{Name: "queued", Aliases: []string{"Q", "queue"}, Usage: "Include OS queued time in I/O time"},
-		&cli.StringFlag{Name: "disk", Aliases: []string{"d"}, Usage: "Trace this `DISK` only"},
-		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "Trace process in cgroup `PATH`"},
-		&cli.StringFlag{Name: "min", Aliases: []string{"m"}, Usage: "`MIN` latency to trace, in ms"},
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"t"}, Usage: "Include timestamp on output"},
-		&cli.BoolFlag{Name: "pattern", Aliases: []string{"P"}, Usage: "display block I/O pattern (sequential or random)"},
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			// --queue is how BCC's Python biosnoop spells it.
+			app.Bool(&c.Queued, "queued Q queue", "Include OS queued time in I/O time"),
+			app.DiskFlag(&c.Disk, "disk d", "Trace this `DISK` only"),
+			app.Cgroup(&c.Cgroup, "cgroup c"),
+			app.Value(&c.MinMs, "min m", "`MIN` latency to trace, in ms", parseMinMs),
+			app.Bool(&c.Timestamp, "timestamp t", "Include timestamp on output"),
+			app.Bool(&c.Pattern, "pattern P", "display block I/O pattern (sequential or random)"),
+		}
 	},
-	Action: run,
+	Args:    func(c *config) []app.Arg { return app.DurationArg(&c.Duration) },
+	Spec:    spec,
+	Outputs: func(c *config) []render.Describer { return []render.Describer{records(c, nil)} },
+	Run:     run,
+})
+
+func parseMinMs(s string) (uint64, error) {
+	ms, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("invalid min latency %q: must be a number of milliseconds", s)
+	}
+	return ms, nil
 }
 
-func run(c *cli.Context) error {
-	duration, err := app.Duration(c)
-	if err != nil {
-		return err
-	}
-	var minNs uint64
-	if s := c.String("min"); s != "" {
-		ms, err := strconv.ParseUint(s, 10, 32)
-		if err != nil {
-			return app.Usagef("invalid min latency %q: must be a number of milliseconds", s)
-		}
-		minNs = ms * uint64(time.Millisecond)
-	}
-	disks, dev, filterDev, err := app.DiskFilter(c, "disk")
-	if err != nil {
-		return err
-	}
-	queued, pattern := c.Bool("queued"), c.Bool("pattern")
-
+func spec(c *config) tracer.Spec {
 	// The origin of a request is taken where libbpf-tools takes it (block_io_start, else the
 	// accounting function); kernels that have neither (6.1, where blk_account_io_start is
 	// inlined) give it at allocation, else at insertion and, for requests issued without an I/O
@@ -104,7 +120,7 @@ func run(c *cli.Context) error {
 			{Prog: "io_merge_kprobe", Kind: tracer.Kprobe, Target: "blk_account_io_merge_bio"},
 		}},
 	}
-	if queued {
+	if c.Queued {
 		// On the insertion fallback above this is the same program: it is attached once.
 		probes = append(probes, tracer.BTFTracepoint("request insertion", "rq_insert", "block:block_rq_insert"))
 	}
@@ -112,173 +128,93 @@ func run(c *cli.Context) error {
 		tracer.BTFTracepoint("request issue", "rq_issue", "block:block_rq_issue"),
 		tracer.BTFTracepoint("request completion", "rq_complete", "block:block_rq_complete"),
 	)
-
-	t, err := app.Start(tracer.Spec{
-		Object: "biosnoop",
-		Rodata: map[string]any{
-			"targ_queued":  queued,
-			"filter_dev":   filterDev,
-			"targ_dev":     dev,
-			"min_ns":       minNs,
-			"targ_pattern": pattern,
+	return tracer.Spec{
+		Rodata: rodata{
+			Queued: c.Queued, FilterDev: c.Disk.Filter, Dev: c.Disk.Dev,
+			MinNs: c.MinMs * uint64(time.Millisecond), Pattern: c.Pattern,
 		},
 		Probes: probes,
-		Cgroup: c.String("cgroup"),
+		Cgroup: c.Cgroup,
 		// Room for a few seconds of a fast disk's completions if the reader falls behind.
 		Events: 1 << 20,
-	})
+	}
+}
+
+// records declares biosnoop's lines; disks names the devices (nil: only the declaration).
+func records(c *config, disks *blockdev.Table) *render.Records[event] {
+	var firstTs uint64
+	rwbs := make([]byte, 0, 8)
+	sinceFirst := func(e *event) float64 {
+		if firstTs == 0 {
+			firstTs = e.Ts
+		}
+		return float64(e.Ts-firstTs) / 1e9
+	}
+	return render.NewRecords(render.KindEvent,
+		render.Float("TIME(s)", -11, 6, "time_s", sinceFirst).If(!c.Timestamp),
+		render.Custom("TIMESTAMP", -12, clockMs).If(c.Timestamp),
+		render.Text("COMM", -14, "comm", func(e *event) []byte { return filter.CommBytes(e.Comm[:]) }).Max(14),
+		render.Uint("PID", -7, "pid", func(e *event) uint64 { return uint64(e.Pid) }),
+		render.Str("DISK", -7, "disk", func(e *event) string { return diskName(disks, e.Dev) }),
+		render.Custom("T", -4, func(l *render.Line, e *event) { l.Append(blockdev.AppendRWBS(l.Bytes(), e.CmdFlags)) }).
+			JSONBytes("rwbs", func(e *event) []byte { rwbs = blockdev.AppendRWBS(rwbs[:0], e.CmdFlags); return rwbs }),
+		render.Uint("SECTOR", -10, "sector", func(e *event) uint64 { return e.Sector }),
+		render.Uint("BYTES", -7, "bytes", func(e *event) uint64 { return uint64(e.Len) }),
+		render.Str("P", -1, "pattern", patternLetter).If(c.Pattern),
+		render.Float("QUE(ms)", 7, 3, "queue_ms", queueMs).
+			JSONInt("queue_ns", func(e *event) int64 { return e.Qdelta }).If(c.Queued),
+		render.Float("LAT(ms)", 7, 3, "latency_ms", func(e *event) float64 { return float64(e.Delta) / 1e6 }).
+			JSONUint("latency_ns", func(e *event) uint64 { return e.Delta }),
+	)
+}
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	disks, err := c.Disk.Table()
 	if err != nil {
 		return err
 	}
-	defer t.Close()
-
-	p := &printer{disks: disks, queued: queued, pattern: pattern, timestamp: c.Bool("timestamp"),
-		buf: make([]byte, 0, 256)}
-	p.header()
-	return app.Stream(c.Context, t, app.StreamOptions{Duration: duration}, p.print)
-}
-
-type printer struct {
-	disks                      *blockdev.Table
-	queued, pattern, timestamp bool
-	startTs                    uint64
-	buf                        []byte
-}
-
-func (p *printer) header() {
-	b := p.buf[:0]
-	if p.timestamp {
-		b = padRight(b, "TIMESTAMP", 12)
-	} else {
-		b = padRight(b, "TIME(s)", 11)
-	}
-	b = append(b, ' ')
-	for _, col := range []struct {
-		name  string
-		width int
-	}{{"COMM", 14}, {"PID", 7}, {"DISK", 7}, {"T", 4}, {"SECTOR", 10}, {"BYTES", 7}} {
-		b = append(padRight(b, col.name, col.width), ' ')
-	}
-	if p.pattern {
-		b = append(b, "P "...)
-	}
-	if p.queued {
-		b = append(padLeft(b, "QUE(ms)", 7), ' ')
-	}
-	b = append(padLeft(b, "LAT(ms)", 7), '\n')
-	app.Output.Write(b)
-	app.Output.Flush()
-	p.buf = b
+	recs := records(c, disks).To(env.Out)
+	return app.Stream(env, t, app.StreamOptions{Duration: c.Duration, Header: recs}, func(rec []byte) {
+		if e := tracer.Cast[event](rec, eventSize); e != nil {
+			recs.Write(e)
+		}
+	})
 }
 
 var eventSize = unsafe.Sizeof(event{})
 
-// print formats one event straight into the output buffer: no allocation per event.
-func (p *printer) print(rec []byte) {
-	e := tracer.Cast[event](rec, eventSize)
-	if e == nil {
-		return
-	}
-	b := p.buf[:0]
-	if p.timestamp {
-		now := time.Now()
-		h, m, s := now.Clock()
-		b = appendTwo(b, h, ':')
-		b = appendTwo(b, m, ':')
-		b = appendTwo(b, s, '.')
-		ms := now.Nanosecond() / 1e6
-		b = append(b, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), ' ')
-	} else {
-		if p.startTs == 0 {
-			p.startTs = e.Ts
-		}
-		mark := len(b)
-		b = strconv.AppendFloat(b, float64(e.Ts-p.startTs)/1e9, 'f', 6, 64)
-		b = append(pad(b, mark, 11), ' ')
-	}
-	comm := e.Comm[:]
-	for i, ch := range comm {
-		if ch == 0 {
-			comm = comm[:i]
-			break
+func diskName(disks *blockdev.Table, dev uint32) string {
+	if disks != nil {
+		if name := disks.Name(dev); name != "" {
+			return name
 		}
 	}
-	if len(comm) > 14 {
-		comm = comm[:14]
-	}
-	b = append(padRight(b, comm, 14), ' ')
-	b = appendInt(b, int64(e.Pid), 7)
-	disk := p.disks.Name(e.Dev)
-	if disk == "" {
-		disk = "Unknown"
-	}
-	b = append(padRight(b, disk, 7), ' ')
-	mark := len(b)
-	b = appendRWBS(b, e.CmdFlags)
-	b = append(pad(b, mark, 4), ' ')
-	b = appendInt(b, int64(e.Sector), 10)
-	b = appendInt(b, int64(e.Len), 7)
-	if p.pattern {
-		switch e.Pattern {
-		case patternSeq:
-			b = append(b, "S "...)
-		case patternRand:
-			b = append(b, "R "...)
-		default:
-			b = append(b, "? "...)
-		}
-	}
-	if p.queued {
-		q := -1.0
-		if e.Qdelta != -1 {
-			q = float64(e.Qdelta) / 1e6
-		}
-		b = append(appendMs(b, q), ' ')
-	}
-	b = append(appendMs(b, float64(e.Delta)/1e6), '\n')
-	app.Output.Write(b)
-	p.buf = b
+	return "Unknown"
 }
 
-// appendMs is "%7.3f".
-func appendMs(b []byte, ms float64) []byte {
-	mark := len(b)
-	b = strconv.AppendFloat(b, ms, 'f', 3, 64)
-	if n := len(b) - mark; n < 7 {
-		b = append(b, "       "[:7-n]...)
-		copy(b[mark+7-n:], b[mark:mark+n])
-		copy(b[mark:mark+7-n], "       ")
+// clockMs is the wall-clock time with milliseconds: "15:04:05.000".
+func clockMs(l *render.Line, _ *event) {
+	now := time.Now()
+	h, m, s := now.Clock()
+	ms := now.Nanosecond() / 1e6
+	l.Byte(byte('0'+h/10)).Byte(byte('0'+h%10)).Byte(':').Byte(byte('0'+m/10)).Byte(byte('0'+m%10)).Byte(':')
+	l.Byte(byte('0'+s/10)).Byte(byte('0'+s%10)).Byte('.').Byte(byte('0'+ms/100)).Byte(byte('0'+ms/10%10)).Byte(byte('0'+ms%10))
+}
+
+func patternLetter(e *event) string {
+	switch e.Pattern {
+	case patternSeq:
+		return "S"
+	case patternRand:
+		return "R"
 	}
-	return b
+	return "?"
 }
 
-// appendInt is "%-*d ".
-func appendInt(b []byte, v int64, width int) []byte {
-	mark := len(b)
-	b = strconv.AppendInt(b, v, 10)
-	return append(pad(b, mark, width), ' ')
-}
-
-func appendTwo(b []byte, v int, sep byte) []byte {
-	return append(b, byte('0'+v/10), byte('0'+v%10), sep)
-}
-
-// pad left-justifies what was appended since mark in width columns.
-func pad(b []byte, mark, width int) []byte {
-	for n := len(b) - mark; n < width; n++ {
-		b = append(b, ' ')
+// queueMs is the time the request spent queued, or -1 where the insertion was not seen.
+func queueMs(e *event) float64 {
+	if e.Qdelta == -1 {
+		return -1
 	}
-	return b
-}
-
-func padRight[S string | []byte](b []byte, s S, width int) []byte {
-	mark := len(b)
-	return pad(append(b, s...), mark, width)
-}
-
-func padLeft(b []byte, s string, width int) []byte {
-	for n := len(s); n < width; n++ {
-		b = append(b, ' ')
-	}
-	return append(b, s...)
+	return float64(e.Qdelta) / 1e6
 }

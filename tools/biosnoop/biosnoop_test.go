@@ -1,44 +1,17 @@
 package biosnoop
 
 import (
-	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
-	"unsafe"
+	"time"
 
-	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/blockdev"
+	"github.com/bpfutils/bpfutils/pkg/render"
 )
-
-func TestRWBS(t *testing.T) {
-	for _, tc := range []struct {
-		flags uint32
-		want  string
-	}{
-		{reqOpRead, "R"},
-		{reqOpRead | reqRahead, "RA"},
-		{reqOpRead | reqMeta | reqSync, "RSM"},
-		{reqOpWrite, "W"},
-		{reqOpWrite | reqSync, "WS"},
-		{reqOpWrite | reqSync | reqFUA | reqPreflush, "FWFS"},
-		{reqOpWriteSame, "W"},
-		{reqOpFlush | reqPreflush, "FF"},
-		{reqOpDiscard | reqSync, "DS"},
-		{reqOpSecureErase, "DE"},
-		{9 /* write zeroes */, "N"},
-		{35 /* drv out */ | reqFUA | reqRahead | reqSync | reqMeta, "NFASM"},
-	} {
-		if got := string(appendRWBS(nil, tc.flags)); got != tc.want {
-			t.Errorf("flags %#x: %q, want %q", tc.flags, got, tc.want)
-		}
-	}
-}
-
-func record(e event) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(&e)), unsafe.Sizeof(e))
-}
 
 func comm(s string) (c [16]byte) {
 	copy(c[:15], s)
@@ -53,16 +26,16 @@ func TestPrintMatchesCFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := []event{
-		{Ts: 5_000_000_000, Delta: 123456, Qdelta: 7890, Sector: 21131296, Len: 4096, Pid: 42, CmdFlags: reqOpWrite | reqSync, Dev: blockdev.MkDev(254, 0), Comm: comm("dd")},
-		{Ts: 5_000_000_001, Delta: 1, Qdelta: -1, Sector: 0, Len: 0, Pid: 0, CmdFlags: reqOpFlush | reqPreflush, Dev: 7, Comm: comm("?"), Pattern: patternRand},
-		{Ts: 7_123_456_789, Delta: 123_456_789_012, Qdelta: 99_999_999_999, Sector: 1 << 40, Len: 1 << 20, Pid: 4194304, CmdFlags: reqOpRead | reqRahead, Dev: blockdev.MkDev(8, 16), Comm: comm("a-very-long-command"), Pattern: patternSeq},
-		{Ts: 6_000_000_000, Delta: 999_999_999, Qdelta: 0, Sector: 9999999999, Len: 12345678, Pid: 1234567, CmdFlags: reqOpSecureErase, Dev: blockdev.MkDev(254, 0), Comm: comm("exactly-15-char")},
+		{Ts: 5_000_000_000, Delta: 123456, Qdelta: 7890, Sector: 21131296, Len: 4096, Pid: 42, CmdFlags: 1 | 1<<11, Dev: blockdev.MkDev(254, 0), Comm: comm("dd")},
+		{Ts: 5_000_000_001, Delta: 1, Qdelta: -1, Sector: 0, Len: 0, Pid: 0, CmdFlags: 2 | 1<<18, Dev: 7, Comm: comm("?"), Pattern: patternRand},
+		{Ts: 7_123_456_789, Delta: 123_456_789_012, Qdelta: 99_999_999_999, Sector: 1 << 40, Len: 1 << 20, Pid: 4194304, CmdFlags: 0 | 1<<19, Dev: blockdev.MkDev(8, 16), Comm: comm("a-very-long-command"), Pattern: patternSeq},
+		{Ts: 6_000_000_000, Delta: 999_999_999, Qdelta: 0, Sector: 9999999999, Len: 12345678, Pid: 1234567, CmdFlags: 5, Dev: blockdev.MkDev(254, 0), Comm: comm("exactly-15-char")},
 	}
 	for _, opts := range []struct{ queued, pattern bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
 		var got, want bytes.Buffer
-		app.Output = bufio.NewWriter(&got)
-		p := &printer{disks: disks, queued: opts.queued, pattern: opts.pattern, buf: make([]byte, 0, 256)}
-		p.header()
+		out := render.NewSink("biosnoop", render.FormatText, &got, io.Discard)
+		p := records(&config{Queued: opts.queued, Pattern: opts.pattern}, disks).To(out)
+		p.Header()
 		fmt.Fprintf(&want, "%-11s ", "TIME(s)")
 		fmt.Fprintf(&want, "%-14s %-7s %-7s %-4s %-10s %-7s ", "COMM", "PID", "DISK", "T", "SECTOR", "BYTES")
 		if opts.pattern {
@@ -73,14 +46,14 @@ func TestPrintMatchesCFormat(t *testing.T) {
 		}
 		fmt.Fprintf(&want, "%7s\n", "LAT(ms)")
 		for _, e := range events {
-			p.print(record(e))
+			p.Write(&e)
 			c := string(bytes.TrimRight(e.Comm[:], "\x00"))
 			disk := disks.Name(e.Dev)
 			if disk == "" {
 				disk = "Unknown"
 			}
 			fmt.Fprintf(&want, "%-11.6f ", float64(e.Ts-events[0].Ts)/1e9)
-			fmt.Fprintf(&want, "%-14.14s %-7d %-7s %-4s %-10d %-7d ", c, e.Pid, disk, appendRWBS(nil, e.CmdFlags), e.Sector, e.Len)
+			fmt.Fprintf(&want, "%-14.14s %-7d %-7s %-4s %-10d %-7d ", c, e.Pid, disk, blockdev.AppendRWBS(nil, e.CmdFlags), e.Sector, e.Len)
 			if opts.pattern {
 				fmt.Fprintf(&want, "%-1s ", map[uint32]string{0: "?", patternSeq: "S", patternRand: "R"}[e.Pattern])
 			}
@@ -93,7 +66,7 @@ func TestPrintMatchesCFormat(t *testing.T) {
 			}
 			fmt.Fprintf(&want, "%7.3f\n", float64(e.Delta)/1e6)
 		}
-		app.Output.Flush()
+		out.Flush()
 		if got.String() != want.String() {
 			t.Errorf("queued=%v pattern=%v:\ngot:\n%s\nwant:\n%s", opts.queued, opts.pattern, got.String(), want.String())
 		}
@@ -102,11 +75,11 @@ func TestPrintMatchesCFormat(t *testing.T) {
 
 func TestTimestampColumn(t *testing.T) {
 	var got bytes.Buffer
-	app.Output = bufio.NewWriter(&got)
-	p := &printer{disks: &blockdev.Table{}, timestamp: true, buf: make([]byte, 0, 256)}
-	p.header()
-	p.print(record(event{Comm: comm("x"), Len: 512}))
-	app.Output.Flush()
+	out := render.NewSink("biosnoop", render.FormatText, &got, io.Discard)
+	p := records(&config{Timestamp: true}, &blockdev.Table{}).To(out)
+	p.Header()
+	p.Write(&event{Comm: comm("x"), Len: 512})
+	out.Flush()
 	lines := strings.Split(got.String(), "\n")
 	if lines[0] != "TIMESTAMP    COMM           PID     DISK    T    SECTOR     BYTES   LAT(ms)" {
 		t.Errorf("header %q", lines[0])
@@ -119,12 +92,34 @@ func TestTimestampColumn(t *testing.T) {
 
 func TestPrintDoesNotAllocate(t *testing.T) {
 	disks, _ := blockdev.Parse(strings.NewReader("254 0 1000 vda\n"))
-	app.Output = bufio.NewWriterSize(&bytes.Buffer{}, 1<<20)
-	for _, ts := range []bool{false, true} {
-		p := &printer{disks: disks, queued: true, pattern: true, timestamp: ts, buf: make([]byte, 0, 256)}
-		rec := record(event{Ts: 1, Delta: 123456, Sector: 8, Len: 4096, Pid: 9, CmdFlags: reqOpWrite, Dev: blockdev.MkDev(254, 0), Comm: comm("dd")})
-		if n := testing.AllocsPerRun(1000, func() { p.print(rec) }); n != 0 {
-			t.Errorf("timestamp=%v: %v allocations per event", ts, n)
+	for _, format := range []render.Format{render.FormatText, render.FormatJSON} {
+		for _, ts := range []bool{false, true} {
+			out := render.NewSink("biosnoop", format, io.Discard, io.Discard)
+			p := records(&config{Queued: true, Pattern: true, Timestamp: ts}, disks).To(out)
+			e := event{Ts: 1, Delta: 123456, Sector: 8, Len: 4096, Pid: 9, CmdFlags: 1, Dev: blockdev.MkDev(254, 0), Comm: comm("dd")}
+			if n := testing.AllocsPerRun(1000, func() { p.Write(&e) }); n != 0 {
+				t.Errorf("format %d, timestamp=%v: %v allocations per event", format, ts, n)
+			}
 		}
+	}
+}
+
+// TestJSONLine: one object per event, with the fields docs/json.md names for biosnoop.
+func TestJSONLine(t *testing.T) {
+	disks, _ := blockdev.Parse(strings.NewReader("254 0 1000 vda\n"))
+	var got bytes.Buffer
+	out := render.NewSink("biosnoop", render.FormatJSON, &got, io.Discard)
+	out.Now = func() time.Time { return time.Date(2026, 12, 6, 5, 0, 0, 123, time.UTC) }
+	p := records(&config{Queued: true}, disks).To(out)
+	p.Header()
+	p.Write(&event{Ts: 9, Delta: 1_234_567, Qdelta: 890, Sector: 8, Len: 4096, Pid: 42, CmdFlags: 1 | 1<<11, Dev: blockdev.MkDev(254, 0), Comm: comm("d\x1bd")})
+	out.Flush()
+	want := `{"type":"event","tool":"biosnoop","time":"2026-12-06T05:00:00.000000123Z","time_s":0,"comm":"d\u001bd","pid":42,` +
+		`"disk":"vda","rwbs":"WS","sector":8,"bytes":4096,"queue_ns":890,"latency_ns":1234567}` + "\n"
+	if got.String() != want {
+		t.Errorf("got  %s\nwant %s", got.String(), want)
+	}
+	if !json.Valid(got.Bytes()) {
+		t.Errorf("not valid JSON: %s", got.String())
 	}
 }

@@ -1,4 +1,4 @@
-package biolatency
+package blockdev
 
 import "strings"
 

@@ -1,4 +1,4 @@
-package biosnoop
+package blockdev
 
 // Request operation and flag bits of cmd_flags, with the values libbpf-tools decodes (its
 // blk_types.h); the op numbers and these flag bits are the same in every kernel since 4.10.
@@ -18,9 +18,9 @@ const (
 	reqRahead   = 1 << 19
 )
 
-// appendRWBS appends the T column: an optional F (preflush), the operation, then F (FUA),
+// AppendRWBS appends the T column: an optional F (preflush), the operation, then F (FUA),
 // A (readahead), S (sync) and M (metadata) when set.
-func appendRWBS(b []byte, flags uint32) []byte {
+func AppendRWBS(b []byte, flags uint32) []byte {
 	if flags&reqPreflush != 0 {
 		b = append(b, 'F')
 	}
