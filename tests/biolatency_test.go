@@ -130,3 +130,24 @@ func TestBiolatencyBadInput(t *testing.T) {
 	badInput(t, "biolatency", "flag provided but not defined", "--bogus")
 	badInput(t, "biolatency", "cgroup", "-c", "/nonexistent/cgroup")
 }
+
+// TestBiolatencyJSON: `biolatency --json -D -d DISK 1 3` prints histogram lines labelled with the
+// disk, whose counts add up to at least the requests of the workload, and stops after 3
+// reports; -j is the same option.
+func TestBiolatencyJSON(t *testing.T) {
+	disk := scratchDisk(t)
+	dd := copyExecutable(t, "/bin/dd", workloadName("bpfu-bljs"))
+	p := start(t, "biolatency", "-j", "-D", "-d", disk, "1", "3")
+	directWrite(t, dd, "4k", biolatencyWrites)
+	lines := jsonLines(t, "biolatency", p.wait(10*time.Second))
+	var total float64
+	for _, h := range ofType(lines, "histogram") {
+		if h.str("unit") != "usecs" || h.label("disk") != disk {
+			t.Errorf("histogram %v: want unit usecs and label disk=%s", h, disk)
+		}
+		total += h.bucketTotal()
+	}
+	if total < biolatencyWrites {
+		t.Errorf("JSON histograms count %v requests, want at least %d", total, biolatencyWrites)
+	}
+}

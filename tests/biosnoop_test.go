@@ -171,3 +171,34 @@ func TestBiosnoopCgroup(t *testing.T) {
 		t.Errorf("-c traced a task outside the cgroup: %q", l)
 	}
 }
+
+// TestBiosnoopJSON: the same workload as TestBiosnoop, read from --json: one event per write
+// with dd's pid and comm, the disk, the size and a latency.
+func TestBiosnoopJSON(t *testing.T) {
+	disk := scratchDisk(t)
+	name := workloadName("bpfu-bjs")
+	p := start(t, "biosnoop", "--json", "-Q", "-d", disk)
+	pid := directWrite(t, copyExecutable(t, "/bin/dd", name), "4k", biosnoopWrites)
+	p.waitLines(name, biosnoopAtLeast, 10*time.Second)
+	lines := jsonLines(t, "biosnoop", p.stop())
+	if len(lines) == 0 || lines[0].str("type") != "start" {
+		t.Fatalf("first line is not the start line: %v", lines)
+	}
+	writes := 0
+	for _, e := range ofType(lines, "event") {
+		// The workload's own reads (its executable paging in) are not counted.
+		if e.str("comm") != name || biosnoopOp(e.str("rwbs")) != "W" {
+			continue
+		}
+		if int(e.num("pid")) != pid || e.str("disk") != disk || e.num("bytes") != 4096 {
+			t.Errorf("event of the workload (pid %d) reads %v", pid, e)
+		}
+		if e.num("latency_ns") <= 0 || e.num("queue_ns") < -1 {
+			t.Errorf("latency %v, queue %v", e["latency_ns"], e["queue_ns"])
+		}
+		writes++
+	}
+	if writes < biosnoopAtLeast {
+		t.Errorf("%d JSON events of the workload, want at least %d", writes, biosnoopAtLeast)
+	}
+}
