@@ -20,7 +20,7 @@ export CGO_LDFLAGS := -lbpf -lelf -lz -lzstd
 GO_TAGS := netgo,osusergo,urfave_cli_no_docs
 GO_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 
-.PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest
+.PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest docs
 
 all: bpfutils
 
@@ -35,6 +35,11 @@ bpfutils: $(BPF_OBJS) $(GO_SRCS)
 
 vmlinux:
 	scripts/gen-vmlinux.sh $(ARCH)
+
+# README's tool table and docs/json.md's per-tool sections, from the registry and the tools'
+# output declarations (a test fails when they are stale).
+docs: $(BPF_OBJS)
+	$(GO) test -tags $(GO_TAGS) -count=1 -run "TestGeneratedDocs|TestVerifyVariants" . -update
 
 vet: $(BPF_OBJS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -21,9 +21,12 @@ func main() {
 	os.Exit(dispatch(os.Args, os.Stdout, os.Stderr))
 }
 
+// registry is the tools the binary carries.
+type registry []app.Tool
+
 // lookup finds a tool by its name or one of its aliases'.
-func lookup(name string) (app.Tool, bool) {
-	for _, t := range tools.All {
+func (r registry) lookup(name string) (app.Tool, bool) {
+	for _, t := range r {
 		if slices.Contains(t.Names(), name) {
 			return t, true
 		}
@@ -32,33 +35,37 @@ func lookup(name string) (app.Tool, bool) {
 }
 
 func dispatch(argv []string, stdout, stderr io.Writer) int {
+	return registry(tools.All).dispatch(argv, stdout, stderr)
+}
+
+func (r registry) dispatch(argv []string, stdout, stderr io.Writer) int {
 	name := filepath.Base(argv[0])
-	if t, ok := lookup(name); ok {
+	if t, ok := r.lookup(name); ok {
 		return app.RunAs(t, name, argv[1:], stdout, stderr)
 	}
 	args := argv[1:]
 	if len(args) == 0 {
-		usage(stdout)
+		r.usage(stdout)
 		return 0
 	}
 	switch args[0] {
 	case "--list", "-l":
-		for _, n := range names() {
+		for _, n := range r.names() {
 			fmt.Fprintln(stdout, n)
 		}
 		return 0
 	case "--install":
-		return install(args[1:], stderr)
+		return r.install(args[1:], stderr)
 	case "--verify":
 		return verify(args[1:], stdout, stderr)
 	case "-h", "--help":
-		usage(stdout)
+		r.usage(stdout)
 		return 0
 	case "-V", "--version":
 		fmt.Fprintf(stdout, "%s %s\n", multicallName, app.Version)
 		return 0
 	}
-	t, ok := lookup(args[0])
+	t, ok := r.lookup(args[0])
 	if !ok {
 		fmt.Fprintf(stderr, "%s: unknown tool %q (see '%s --list')\n", multicallName, args[0], multicallName)
 		return 127
@@ -67,9 +74,9 @@ func dispatch(argv []string, stdout, stderr io.Writer) int {
 }
 
 // names lists every tool and alias name.
-func names() []string {
+func (r registry) names() []string {
 	var n []string
-	for _, t := range tools.All {
+	for _, t := range r {
 		n = append(n, t.Names()...)
 	}
 	sort.Strings(n)
@@ -77,8 +84,8 @@ func names() []string {
 }
 
 // usageOf is the tool list's line for a name: the tool's own, or its alias's.
-func usageOf(name string) string {
-	t, _ := lookup(name)
+func (r registry) usageOf(name string) string {
+	t, _ := r.lookup(name)
 	for _, a := range t.Aliases {
 		if a.Name == name {
 			return a.Usage
@@ -87,19 +94,19 @@ func usageOf(name string) string {
 	return t.Usage
 }
 
-func usage(w io.Writer) {
+func (r registry) usage(w io.Writer) {
 	fmt.Fprintf(w, "%s %s: BPF tracing tools in one binary (ports of bcc's libbpf-tools)\n\n", multicallName, app.Version)
 	fmt.Fprintf(w, "Usage: %s TOOL [ARGS...]\n   or: TOOL [ARGS...]   (with TOOL a link to %s)\n", multicallName, multicallName)
 	fmt.Fprintf(w, "       %s --list | --install [-s] DIR | --verify [OBJECT...]\n", multicallName)
 	fmt.Fprintf(w, "       (--verify: load every BPF program once to check that this kernel accepts it)\n\nTools:\n")
-	for _, n := range names() {
-		fmt.Fprintf(w, "  %-16s %s\n", n, usageOf(n))
+	for _, n := range r.names() {
+		fmt.Fprintf(w, "  %-16s %s\n", n, r.usageOf(n))
 	}
 }
 
 // install links every tool name in dir to this executable: symbolic links with -s, hard links
 // otherwise (busybox --install).
-func install(args []string, stderr io.Writer) int {
+func (r registry) install(args []string, stderr io.Writer) int {
 	symbolic := false
 	if len(args) > 0 && args[0] == "-s" {
 		symbolic, args = true, args[1:]
@@ -118,7 +125,7 @@ func install(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: --install: %s is not a directory\n", multicallName, dir)
 		return app.ExitFailure
 	}
-	for _, n := range names() {
+	for _, n := range r.names() {
 		dst := filepath.Join(dir, n)
 		if same, _ := filepath.Abs(dst); same == self {
 			continue

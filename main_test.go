@@ -2,10 +2,17 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/bpfutils/bpfutils/pkg/app"
+	"github.com/bpfutils/bpfutils/pkg/tracer"
+	"github.com/bpfutils/bpfutils/tools"
 )
 
 func TestDispatch(t *testing.T) {
@@ -43,27 +50,70 @@ func TestDispatch(t *testing.T) {
 func TestInstall(t *testing.T) {
 	dir := t.TempDir()
 	var errb bytes.Buffer
-	if code := install([]string{"-s", dir}, &errb); code != 0 {
+	if code := registry(tools.All).install([]string{"-s", dir}, &errb); code != 0 {
 		t.Fatalf("install: %d %s", code, errb.String())
 	}
 	self, _ := os.Executable()
-	for _, n := range names() {
+	for _, n := range registry(tools.All).names() {
 		target, err := os.Readlink(filepath.Join(dir, n))
 		if err != nil || target != self {
 			t.Errorf("%s -> %q (%v), want %s", n, target, err, self)
 		}
 	}
-	if code := install([]string{"-s", filepath.Join(dir, "missing")}, &errb); code == 0 {
+	if code := registry(tools.All).install([]string{"-s", filepath.Join(dir, "missing")}, &errb); code == 0 {
 		t.Error("install into a missing directory succeeded")
 	}
 }
 
 func TestRegistryNamesUnique(t *testing.T) {
 	seen := map[string]bool{}
-	for _, n := range names() {
+	for _, n := range registry(tools.All).names() {
 		if seen[n] {
 			t.Errorf("tool %s is registered twice", n)
 		}
 		seen[n] = true
+	}
+}
+
+// TestAliases: an alias is listed, installed and dispatched on like a tool, with its preset
+// options ahead of the user's.
+func TestAliases(t *testing.T) {
+	type config struct{ kill bool }
+	var ran []string
+	demo := app.Define(app.Def[config]{
+		Name: "sigdemo", Usage: "Trace signals",
+		Aliases: []app.Alias{{Name: "killdemo", Args: []string{"-k"}, Usage: "Trace kill() signals"}},
+		Flags:   func(c *config) []cli.Flag { return []cli.Flag{app.Bool(&c.kill, "kill k", "kill() only")} },
+		Run: func(env *app.Env, c *config, _ *tracer.Tracer) error {
+			ran = append(ran, fmt.Sprintf("%s kill=%v", env.Out.Tool, c.kill))
+			return nil
+		},
+	})
+	r := registry{demo}
+	var out, errb bytes.Buffer
+	r.dispatch([]string{"bpfutils", "--list"}, &out, &errb)
+	if out.String() != "killdemo\nsigdemo\n" {
+		t.Errorf("--list: %q", out.String())
+	}
+	out.Reset()
+	r.dispatch([]string{"bpfutils"}, &out, &errb)
+	if !strings.Contains(out.String(), "  killdemo         Trace kill() signals\n") {
+		t.Errorf("tool list: %q", out.String())
+	}
+	for _, argv := range [][]string{{"/x/killdemo"}, {"bpfutils", "killdemo"}, {"sigdemo", "-k"}, {"sigdemo"}} {
+		if code := r.dispatch(argv, &out, &errb); code != 0 {
+			t.Errorf("%q: exit %d: %s", argv, code, errb.String())
+		}
+	}
+	want := "[killdemo kill=true killdemo kill=true sigdemo kill=true sigdemo kill=false]"
+	if fmt.Sprint(ran) != want {
+		t.Errorf("runs %v, want %s", ran, want)
+	}
+	dir := t.TempDir()
+	if code := r.install([]string{"-s", dir}, &errb); code != 0 {
+		t.Fatal(errb.String())
+	}
+	if _, err := os.Readlink(filepath.Join(dir, "killdemo")); err != nil {
+		t.Errorf("alias not installed: %v", err)
 	}
 }

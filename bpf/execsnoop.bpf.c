@@ -7,6 +7,8 @@
 const volatile bool ignore_failed = true;
 const volatile uid_t target_uid = (uid_t)-1;
 const volatile int max_args = 20;
+/* -P: only children of this process (BCC's Python execsnoop --ppid); 0 for all. */
+const volatile pid_t target_ppid = 0;
 
 /* Not preallocated: 10240 slots of 7.7 KB took the kernel 11 ms to clear at every start. */
 struct {
@@ -29,11 +31,16 @@ int execve_enter(struct trace_event_raw_sys_enter *ctx)
 	struct execsnoop_event *ev;
 	struct task_struct *task;
 	const char *arg;
+	pid_t ppid;
 	int i, n;
 
 	if (cgroup_rejected())
 		return 0;
 	if (target_uid != (uid_t)-1 && target_uid != uid)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (target_ppid && target_ppid != ppid)
 		return 0;
 	if (bpf_map_update_elem(&execs, &tid, &empty_event, BPF_NOEXIST))
 		return 0;
@@ -41,9 +48,8 @@ int execve_enter(struct trace_event_raw_sys_enter *ctx)
 	if (!ev)
 		return 0;
 
-	task = (struct task_struct *)bpf_get_current_task();
 	ev->pid = id >> 32;
-	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->ppid = ppid;
 	ev->uid = uid;
 
 	n = bpf_probe_read_user_str(ev->args, EXECSNOOP_ARGSIZE, (const char *)ctx->args[0]);

@@ -112,6 +112,7 @@ static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx, enum
 		return 0;
 
 	ev->pid = id >> 32;
+	ev->tid = id;
 	ev->uid = bpf_get_current_uid_gid();
 	ev->ret = ret;
 	ev->flags = a.flags;

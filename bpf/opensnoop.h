@@ -15,6 +15,7 @@ struct opensnoop_event {
 	__u16 name_len; /* bytes of path[] holding the name as passed, with its NUL */
 	__u16 dir_len;  /* bytes after it: the directory it is relative to, see path.bpf.h */
 	__u32 dir_state; /* enum path_state, path.bpf.h */
+	__u32 tid;       /* the thread that opened (pid is its process) */
 	__u64 callers[2]; /* -c: return addresses in user space, innermost first */
 	char comm[16];
 	/* only the bytes in use are sent: name_len + dir_len */

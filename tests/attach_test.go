@@ -31,7 +31,7 @@ func family(attach string) string {
 // objectFamilies lists the attach families (fentry, kprobe, tracepoint) the programs of the
 // tool's object belong to, by their ELF sections; BPFUTILS_ATTACH names the same families.
 func objectFamilies(tool string) map[string]bool {
-	obj, err := bpfobj.Get(tool)
+	obj, err := bpfobj.Get(objectOf(tool))
 	if err != nil {
 		return nil
 	}

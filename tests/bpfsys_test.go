@@ -3,11 +3,13 @@ package tests
 import (
 	"bytes"
 	"debug/elf"
+	"slices"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfutils/bpfutils/pkg/bpfobj"
+	"github.com/bpfutils/bpfutils/tools"
 )
 
 func bpfCall(cmd int, attr unsafe.Pointer, size uintptr) (uintptr, error) {
@@ -58,7 +60,7 @@ func progName(id uint32) string {
 
 // objectPrograms lists the program names of the tool's embedded object.
 func objectPrograms(tool string) []string {
-	obj, err := bpfobj.Get(tool)
+	obj, err := bpfobj.Get(objectOf(tool))
 	if err != nil {
 		return nil
 	}
@@ -74,4 +76,14 @@ func objectPrograms(tool string) []string {
 		}
 	}
 	return names
+}
+
+// objectOf is the BPF object that a tool, or an alias of one, loads, as the registry says.
+func objectOf(tool string) string {
+	for _, t := range tools.All {
+		if slices.Contains(t.Names(), tool) {
+			return t.Object
+		}
+	}
+	return tool
 }

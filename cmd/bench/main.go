@@ -119,7 +119,7 @@ func run(c config) error {
 		}
 		tr, err := measureTool(c, s, links[s.tool], work)
 		if err != nil {
-			return fmt.Errorf("%s: %w", s.tool, err)
+			return fmt.Errorf("%s: %w", s.label(), err)
 		}
 		res.Tools = append(res.Tools, tr)
 	}
@@ -153,7 +153,9 @@ func run(c config) error {
 func runSoak(c config, res *results, present map[string]bool, links map[string]string, work string) error {
 	byTool := map[string]storm{}
 	for _, s := range storms(1) {
-		byTool[s.tool] = s
+		if !s.json {
+			byTool[s.tool] = s
+		}
 	}
 	for _, tool := range []string{"opensnoop", "execsnoop"} {
 		if !present[tool] {
@@ -182,8 +184,8 @@ func listTools(bin string) ([]string, error) {
 }
 
 func measureTool(c config, s storm, link, work string) (toolResult, error) {
-	tr := toolResult{Tool: s.tool, Args: s.args, Storm: fmt.Sprintf(s.describe, s.events), Generated: s.events}
-	fmt.Fprintf(os.Stderr, "== %s: startup x%d\n", s.tool, c.startupRuns)
+	tr := toolResult{Tool: s.label(), Args: s.args, Storm: fmt.Sprintf(s.describe, s.events), Generated: s.events}
+	fmt.Fprintf(os.Stderr, "== %s: startup x%d\n", s.label(), c.startupRuns)
 	var startup, idleRSS []float64
 	for i := 0; i < c.startupRuns; i++ {
 		d, hwm, err := startupOnce(link, s.args)
@@ -195,7 +197,7 @@ func measureTool(c config, s storm, link, work string) (toolResult, error) {
 	}
 	var peak, cpu, seenPct, missed, unreported, lost, rate []float64
 	for r := 1; r <= c.reps; r++ {
-		fmt.Fprintf(os.Stderr, "== %s: storm %d/%d: %s\n", s.tool, r, c.reps, tr.Storm)
+		fmt.Fprintf(os.Stderr, "== %s: storm %d/%d: %s\n", s.label(), r, c.reps, tr.Storm)
 		sr, err := runStorm(s, link, work)
 		if err != nil {
 			return tr, err

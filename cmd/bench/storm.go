@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,17 +28,29 @@ type storm struct {
 	// histogram: the tool prints a log2 histogram at exit, not one line per event; its count
 	// total is what the tool saw (other IO on the disk adds to it).
 	histogram bool
-	prepare   func(dir string) (*workload, error)
+	// json runs the tool with --json: the same storm, counted from its JSON lines.
+	json    bool
+	prepare func(dir string) (*workload, error)
+}
+
+// label names the storm's row: the tool, and " --json" for the JSON run.
+func (s storm) label() string {
+	if s.json {
+		return s.tool + " --json"
+	}
+	return s.tool
 }
 
 // workload generates a storm; match picks the tool's output lines that belong to it.
 type workload struct {
 	// run makes events events, at rate per second (0: as fast as it can).
-	run     func(events, rate int) error
-	match   func(line []byte) bool
-	cleanup func()
-	comm    string // the workload's unique comm
-	path    string // and the file it works on
+	run   func(events, rate int) error
+	match func(line []byte) bool
+	// jsonMatch is match for the tool's --json lines.
+	jsonMatch func(line []byte) bool
+	cleanup   func()
+	comm      string // the workload's unique comm
+	path      string // and the file it works on
 }
 
 func storms(scale float64) []storm {
@@ -54,6 +67,12 @@ func storms(scale float64) []storm {
 	}
 	for i := range all {
 		all[i].args = extraArgs(all[i].tool)
+	}
+	// Every storm again with --json: the JSON writer must keep up as the text one does.
+	for _, s := range all[:len(all):len(all)] {
+		s.json = true
+		s.args = append(append([]string{}, s.args...), "--json")
+		all = append(all, s)
 	}
 	return all
 }
@@ -84,7 +103,11 @@ func runStorm(s storm, link, work string) (stormResult, error) {
 	if w.cleanup != nil {
 		defer w.cleanup()
 	}
-	tr, err := startTool(link, s.args, w.match, s.histogram)
+	match := w.match
+	if s.json {
+		match = w.jsonMatch
+	}
+	tr, err := startTool(link, s.args, match, s.histogram)
 	if err != nil {
 		return stormResult{}, err
 	}
@@ -112,6 +135,9 @@ func runStorm(s storm, link, work string) (stormResult, error) {
 	if s.histogram {
 		// The histogram comes at exit and counts every request on every disk.
 		res.seen = histogramTotal(tr.kept.String())
+		if s.json {
+			res.seen = jsonHistogramTotal(tr.kept.String())
+		}
 		res.processed = res.seen
 		res.note = "biolatency counts every request on every disk: seen is the histogram total, which other IO can only raise"
 	}
@@ -226,8 +252,9 @@ func execStorm(dir string) (*workload, error) {
 			return nil
 		},
 		// execsnoop's first column is the new comm: the copy's name
-		match: func(line []byte) bool { return bytes.HasPrefix(line, prefix) },
-		comm:  name, path: path,
+		match:     func(line []byte) bool { return bytes.HasPrefix(line, prefix) },
+		jsonMatch: jsonHas(`"comm":"` + name + `"`),
+		comm:      name, path: path,
 	}, nil
 }
 
@@ -257,7 +284,8 @@ func openStorm(dir string) (*workload, error) {
 		match: func(line []byte) bool {
 			return bytes.HasSuffix(line, pathField) && bytes.Contains(line, commField)
 		},
-		comm: comm, path: path,
+		jsonMatch: jsonHas(`"comm":"`+comm+`"`, `"path":"`+path+`"`),
+		comm:      comm, path: path,
 	}, nil
 }
 
@@ -319,8 +347,9 @@ func directWriteStorm(string) (*workload, error) {
 			})
 		},
 		// biosnoop: "TIME(s) COMM PID DISK ..."
-		match: func(line []byte) bool { return bytes.Contains(line, commField) },
-		comm:  comm, path: path,
+		match:     func(line []byte) bool { return bytes.Contains(line, commField) },
+		jsonMatch: jsonHas(`"comm":"` + comm + `"`),
+		comm:      comm, path: path,
 	}, nil
 }
 
@@ -330,4 +359,41 @@ func extraArgs(tool string) []string {
 		return strings.Fields(v)
 	}
 	return nil
+}
+
+// jsonHas matches the JSON lines that hold every one of members ("key":"value", as the tools
+// write them: no spaces).
+func jsonHas(members ...string) func([]byte) bool {
+	bs := make([][]byte, len(members))
+	for i, m := range members {
+		bs[i] = []byte(m)
+	}
+	return func(line []byte) bool {
+		for _, b := range bs {
+			if !bytes.Contains(line, b) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// jsonHistogramTotal adds up the bucket counts of the histogram lines of --json output.
+func jsonHistogramTotal(out string) int {
+	total := 0
+	for _, line := range strings.Split(out, "\n") {
+		var h struct {
+			Type    string `json:"type"`
+			Buckets []struct {
+				Count int `json:"count"`
+			} `json:"buckets"`
+		}
+		if json.Unmarshal([]byte(line), &h) != nil || h.Type != "histogram" {
+			continue
+		}
+		for _, b := range h.Buckets {
+			total += b.Count
+		}
+	}
+	return total
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -18,15 +19,6 @@ const (
 	DefaultStorageSize = 1024
 	DefaultDepth       = 127
 )
-
-// StorageFlags are --stack-storage-size and --perf-max-stack-depth, which every stack tool
-// has, with libbpf-tools' wording.
-func StorageFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "stack-storage-size", Usage: "the number of unique stack traces that can be stored and displayed (default 1024)"},
-		&cli.StringFlag{Name: "perf-max-stack-depth", Usage: "the limit for both kernel and user stack traces (default 127)"},
-	}
-}
 
 // Storage sizes the stack map: how many stacks it holds and how many frames each keeps.
 type Storage struct {
@@ -38,26 +30,48 @@ type Storage struct {
 // refusing it for memory (each slot is Depth*8 bytes).
 const maxStorageSize = 1 << 24
 
-// ParseStorage reads the StorageFlags. Bad values are usage errors to be wrapped by the caller.
-func ParseStorage(c *cli.Context) (Storage, error) {
-	return parseStorage(c.String("stack-storage-size"), c.String("perf-max-stack-depth"), maxDepth())
+// StorageOptions binds --stack-storage-size and --perf-max-stack-depth, which every stack tool
+// has, to s, with libbpf-tools' wording; s starts at the defaults (the depth no deeper than
+// kernel.perf_event_max_stack lets a stack map be).
+func StorageOptions(s *Storage) []cli.Flag {
+	limit := maxDepth()
+	*s = Storage{Size: DefaultStorageSize, Depth: min(DefaultDepth, uint32(limit))}
+	return []cli.Flag{
+		app.Value(&s.Size, "stack-storage-size", "the number of unique stack traces that can be stored and displayed (default 1024)", parseSize),
+		app.Value(&s.Depth, "perf-max-stack-depth", "the limit for both kernel and user stack traces (default 127)",
+			func(v string) (uint32, error) { return parseDepth(v, limit) }),
+	}
 }
 
+func parseSize(v string) (uint32, error) {
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || n == 0 || n > maxStorageSize {
+		return 0, fmt.Errorf("invalid stack storage size %q: must be from 1 to %d", v, maxStorageSize)
+	}
+	return uint32(n), nil
+}
+
+func parseDepth(v string, limit int) (uint32, error) {
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || n == 0 || n > uint64(limit) {
+		return 0, fmt.Errorf("invalid perf max stack depth %q: must be from 1 to %d (kernel.perf_event_max_stack)", v, limit)
+	}
+	return uint32(n), nil
+}
+
+// parseStorage reads the two options' values ("" when absent) as StorageOptions does.
 func parseStorage(sizeArg, depthArg string, depthLimit int) (Storage, error) {
 	s := Storage{Size: DefaultStorageSize, Depth: min(DefaultDepth, uint32(depthLimit))}
+	var err error
 	if sizeArg != "" {
-		n, err := strconv.ParseUint(sizeArg, 10, 32)
-		if err != nil || n == 0 || n > maxStorageSize {
-			return Storage{}, fmt.Errorf("invalid stack storage size %q: must be from 1 to %d", sizeArg, maxStorageSize)
+		if s.Size, err = parseSize(sizeArg); err != nil {
+			return Storage{}, err
 		}
-		s.Size = uint32(n)
 	}
 	if depthArg != "" {
-		n, err := strconv.ParseUint(depthArg, 10, 32)
-		if err != nil || n == 0 || n > uint64(depthLimit) {
-			return Storage{}, fmt.Errorf("invalid perf max stack depth %q: must be from 1 to %d (kernel.perf_event_max_stack)", depthArg, depthLimit)
+		if s.Depth, err = parseDepth(depthArg, depthLimit); err != nil {
+			return Storage{}, err
 		}
-		s.Depth = uint32(n)
 	}
 	return s, nil
 }
@@ -87,55 +101,83 @@ func (s Storage) Configure(spec *tracer.Spec) {
 	spec.ValueSize["stackmap"] = s.Depth * 8
 }
 
-// BlockTimeFlags are -m and -M of the tools that sum blocked time (offcputime, wakeuptime).
-func BlockTimeFlags() []cli.Flag {
+// BlockTimes are -m and -M of the tools that sum blocked time (offcputime, wakeuptime), in
+// microseconds.
+type BlockTimes struct {
+	MinUs, MaxUs uint64
+}
+
+// BlockTimeOptions binds -m and -M to b, which starts at the defaults (1 us, no maximum).
+func BlockTimeOptions(b *BlockTimes) []cli.Flag {
+	*b = BlockTimes{MinUs: 1, MaxUs: math.MaxUint64}
 	return []cli.Flag{
-		&cli.StringFlag{Name: "min-block-time", Aliases: []string{"m"}, Usage: "the amount of time in microseconds over which we store traces (default 1)"},
-		&cli.StringFlag{Name: "max-block-time", Aliases: []string{"M"}, Usage: "the amount of time in microseconds under which we store traces (default U64_MAX)"},
+		app.Value(&b.MinUs, "min-block-time m", "the amount of time in microseconds over which we store traces (default 1)",
+			func(v string) (uint64, error) { return parseBlockTime("min", v) }),
+		app.Value(&b.MaxUs, "max-block-time M", "the amount of time in microseconds under which we store traces (default U64_MAX)",
+			func(v string) (uint64, error) { return parseBlockTime("max", v) }),
 	}
 }
 
-// ParseBlockTimes reads the BlockTimeFlags, in microseconds. Bad values are usage errors to be
-// wrapped by the caller.
-func ParseBlockTimes(c *cli.Context) (minUs, maxUs uint64, err error) {
-	return parseBlockTimes(c.String("min-block-time"), c.String("max-block-time"))
+func parseBlockTime(which, v string) (uint64, error) {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("Invalid %s block time (in us): %s", which, v)
+	}
+	return n, nil
 }
 
+// Check refuses a minimum that is not below the maximum, in libbpf-tools' words; the error is
+// a usage error.
+func (b BlockTimes) Check() error {
+	if b.MinUs >= b.MaxUs {
+		return app.Usagef("min_block_time should be smaller than max_block_time")
+	}
+	return nil
+}
+
+// parseBlockTimes reads -m and -M's values ("" when absent) as BlockTimeOptions and Check do.
 func parseBlockTimes(minArg, maxArg string) (minUs, maxUs uint64, err error) {
-	minUs, maxUs = 1, math.MaxUint64
+	b := BlockTimes{MinUs: 1, MaxUs: math.MaxUint64}
 	if minArg != "" {
-		if minUs, err = strconv.ParseUint(minArg, 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("Invalid min block time (in us): %s", minArg)
+		if b.MinUs, err = parseBlockTime("min", minArg); err != nil {
+			return 0, 0, err
 		}
 	}
 	if maxArg != "" {
-		if maxUs, err = strconv.ParseUint(maxArg, 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("Invalid max block time (in us): %s", maxArg)
+		if b.MaxUs, err = parseBlockTime("max", maxArg); err != nil {
+			return 0, 0, err
 		}
 	}
-	if minUs >= maxUs {
-		return 0, 0, fmt.Errorf("min_block_time should be smaller than max_block_time")
+	if err := b.Check(); err != nil {
+		return 0, 0, err
 	}
-	return minUs, maxUs, nil
+	return b.MinUs, b.MaxUs, nil
 }
 
-// ModeFlags are -U, -K, -d and -f of the tools that print user and kernel stacks (profile,
+// Mode is -U, -K, -d and -f of the tools that print user and kernel stacks (profile,
 // offcputime).
-func ModeFlags() []cli.Flag {
+type Mode struct {
+	UserOnly, KernelOnly, Delimited, Folded bool
+}
+
+// ModeOptions binds -U, -K, -d and -f to m.
+func ModeOptions(m *Mode) []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "user-stacks-only", Aliases: []string{"U"}, Usage: "show stacks from user space only (no kernel space stacks)"},
-		&cli.BoolFlag{Name: "kernel-stacks-only", Aliases: []string{"K"}, Usage: "show stacks from kernel space only (no user space stacks)"},
-		&cli.BoolFlag{Name: "delimited", Aliases: []string{"d"}, Usage: "insert delimiter between kernel/user stacks"},
-		&cli.BoolFlag{Name: "folded", Aliases: []string{"f"}, Usage: "output folded format, one line per stack (for flame graphs)"},
+		app.Bool(&m.UserOnly, "user-stacks-only U", "show stacks from user space only (no kernel space stacks)"),
+		app.Bool(&m.KernelOnly, "kernel-stacks-only K", "show stacks from kernel space only (no user space stacks)"),
+		app.Bool(&m.Delimited, "delimited d", "insert delimiter between kernel/user stacks"),
+		app.Bool(&m.Folded, "folded f", "output folded format, one line per stack (for flame graphs)"),
 	}
 }
 
-// OnlySide reads -U and -K: at most one of userOnly and kernelOnly is set. Both flags together
-// are a usage error, to be wrapped by the caller.
-func OnlySide(c *cli.Context) (userOnly, kernelOnly bool, err error) {
-	userOnly, kernelOnly = c.Bool("user-stacks-only"), c.Bool("kernel-stacks-only")
-	if userOnly && kernelOnly {
-		return false, false, errors.New("user_stacks_only and kernel_stacks_only cannot be used together.")
+// Check refuses -U with -K, as libbpf-tools does; the error is a usage error.
+func (m Mode) Check() error {
+	if m.UserOnly && m.KernelOnly {
+		return app.UsageError{Err: errors.New("user_stacks_only and kernel_stacks_only cannot be used together.")}
 	}
-	return userOnly, kernelOnly, nil
+	return nil
 }
+
+// Sides says what the BPF program should take: the user stacks unless -K, the kernel stacks
+// unless -U.
+func (m Mode) Sides() (user, kernel bool) { return !m.KernelOnly, !m.UserOnly }

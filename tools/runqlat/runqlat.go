@@ -2,13 +2,15 @@
 package runqlat
 
 import (
-	"fmt"
+	"cmp"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
+	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
-	"github.com/bpfutils/bpfutils/pkg/summary"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -26,7 +28,22 @@ const (
 	byPidns
 )
 
-var Tool = app.Tool{
+// config is runqlat's command line.
+type config struct {
+	Timestamp, Millis, PerPidns, PerProcess, PerThread bool
+	Pid                                                uint32
+	Cgroup                                             string
+	Every                                              app.Every
+}
+
+// rodata mirrors runqlat's const volatile globals.
+type rodata struct {
+	GroupBy int32  `bpf:"group_by"`
+	Millis  bool   `bpf:"in_ms"`
+	Tgid    uint32 `bpf:"target_tgid"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "runqlat",
 	Usage:     "Summarize run queue (scheduler) latency as a histogram",
 	ArgsUsage: "[interval] [count]",
@@ -39,74 +56,78 @@ var Tool = app.Tool{
     runqlat -P      # show each PID separately
     runqlat -p 185  # trace PID 185 only
     runqlat -c CG   # Trace process under cgroupsPath CG`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "include timestamp on output"},
-		&cli.BoolFlag{Name: "milliseconds", Aliases: []string{"m"}, Usage: "millisecond histogram"},
-		&cli.BoolFlag{Name: "pidnss", Usage: "print a histogram per PID namespace"},
-		&cli.BoolFlag{Name: "pids", Aliases: []string{"P"}, Usage: "print a histogram per process ID"},
-		&cli.BoolFlag{Name: "tids", Aliases: []string{"L"}, Usage: "print a histogram per thread ID"},
-		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "trace this PID only"},
-		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "trace process in cgroup path"},
-	},
-	Action: run,
-}
-
-func run(c *cli.Context) error {
-	interval, count, err := app.Interval(c, 0)
-	if err != nil {
-		return err
-	}
-	groupBy, caption := byNone, ""
-	for _, g := range []struct {
-		flag, caption string
-		by            int32
-	}{{"pids", "pid", byProcess}, {"tids", "tid", byThread}, {"pidnss", "pidns", byPidns}} {
-		if !c.Bool(g.flag) {
-			continue
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			app.Bool(&c.Timestamp, "timestamp T", "include timestamp on output"),
+			app.Bool(&c.Millis, "milliseconds m", "millisecond histogram"),
+			app.Bool(&c.PerPidns, "pidnss", "print a histogram per PID namespace"),
+			app.Bool(&c.PerProcess, "pids P", "print a histogram per process ID"),
+			app.Bool(&c.PerThread, "tids L", "print a histogram per thread ID"),
+			app.PID(&c.Pid, "pid p", "trace this PID only", "pid"),
+			app.String(&c.Cgroup, "cgroup c", "trace process in cgroup path"),
 		}
-		if groupBy != byNone {
+	},
+	Args: func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
+	Check: func(c *config) error {
+		n := 0
+		for _, on := range []bool{c.PerPidns, c.PerProcess, c.PerThread} {
+			if on {
+				n++
+			}
+		}
+		if n > 1 {
 			return app.Usagef("pidnss, pids, tids can't be used together")
 		}
-		groupBy, caption = g.by, g.caption
-	}
-	var tgid uint32
-	if s := c.String("pid"); s != "" {
-		if tgid, err = filter.PID("pid", s); err != nil {
-			return app.UsageError{Err: err}
+		return nil
+	},
+	Spec: func(c *config) tracer.Spec {
+		by, _ := grouping(c)
+		return tracer.Spec{
+			Rodata: rodata{GroupBy: by, Millis: c.Millis, Tgid: c.Pid},
+			Probes: []tracer.Probe{
+				tracer.BTFTracepoint("task wakeups", "wakeup", "sched:sched_wakeup"),
+				tracer.BTFTracepoint("new task wakeups", "wakeup_new", "sched:sched_wakeup_new"),
+				tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch"),
+			},
+			Cgroup: c.Cgroup,
 		}
-	}
-	ms := c.Bool("milliseconds")
+	},
+	Outputs: func(c *config) []render.Describer {
+		_, key := grouping(c)
+		return []render.Describer{key.Histograms(app.Units(c.Millis))}
+	},
+	Run: run,
+})
 
-	t, err := app.Start(tracer.Spec{
-		Object: "runqlat",
-		Rodata: map[string]any{"group_by": groupBy, "in_ms": ms, "target_tgid": tgid},
-		Probes: []tracer.Probe{
-			tracer.BTFTracepoint("task wakeups", "wakeup", "sched:sched_wakeup"),
-			tracer.BTFTracepoint("new task wakeups", "wakeup_new", "sched:sched_wakeup_new"),
-			tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch"),
-		},
-		Cgroup: c.String("cgroup"),
-	})
-	if err != nil {
-		return err
+// grouping is how the histograms are keyed, as the BPF program numbers it and as captions
+// name it.
+func grouping(c *config) (int32, render.TaskKey) {
+	switch {
+	case c.PerProcess:
+		return byProcess, "pid"
+	case c.PerThread:
+		return byThread, "tid"
+	case c.PerPidns:
+		return byPidns, "pidns"
 	}
-	defer t.Close()
+	return byNone, ""
+}
 
-	w := app.Output
-	fmt.Fprintln(w, "Tracing run queue latency... Hit Ctrl-C to end.")
-	w.Flush()
-	units := "usecs"
-	if ms {
-		units = "msecs"
-	}
-	timestamp := c.Bool("timestamp")
-	return app.Report(c.Context, interval, count, func() error {
-		summary.Start(w, timestamp)
-		err := summary.Log2PerTask(w, t.Map("hists"), units, caption,
-			func(h *histogram) []uint32 { return h.Slots[:] }, func(h *histogram) []byte { return h.Comm[:] })
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	_, key := grouping(c)
+	decl := key.Histograms(app.Units(c.Millis))
+	hists := t.Map("hists")
+	return app.Report(env, c.Every, "Tracing run queue latency... Hit Ctrl-C to end.", func() error {
+		env.Out.ReportStart(c.Timestamp)
+		entries, err := bpfmap.Entries[uint32, histogram](hists, true)
 		if err != nil {
 			return err
 		}
-		return w.Flush()
+		slices.SortFunc(entries, func(a, b bpfmap.Entry[uint32, histogram]) int { return cmp.Compare(a.Key, b.Key) })
+		for _, e := range entries {
+			h := key.Hist(e.Key, filter.CommBytes(e.Value.Comm[:]), render.Counts(e.Value.Slots[:]))
+			env.Out.Histogram(decl, &h)
+		}
+		return nil
 	})
 }
