@@ -186,14 +186,15 @@ func listTools(bin string) ([]string, error) {
 func measureTool(c config, s storm, link, work string) (toolResult, error) {
 	tr := toolResult{Tool: s.label(), Args: s.args, Storm: fmt.Sprintf(s.describe, s.events), Generated: s.events}
 	fmt.Fprintf(os.Stderr, "== %s: startup x%d\n", s.label(), c.startupRuns)
-	var startup, idleRSS []float64
+	var startup, idleRSS, exitMS []float64
 	for i := 0; i < c.startupRuns; i++ {
-		d, hwm, err := startupOnce(link, s.args)
+		d, hwm, exit, err := startupOnce(link, s.args)
 		if err != nil {
 			return tr, err
 		}
 		startup = append(startup, float64(d.Microseconds())/1000)
 		idleRSS = append(idleRSS, float64(hwm)/1024)
+		exitMS = append(exitMS, float64(exit.Microseconds())/1000)
 	}
 	var peak, cpu, seenPct, missed, unreported, lost, rate []float64
 	for r := 1; r <= c.reps; r++ {
@@ -223,6 +224,7 @@ func measureTool(c config, s storm, link, work string) (toolResult, error) {
 	tr.Figures = []figure{
 		newFigure("startup (exec to first line)", "ms", startup, targetStartupMS),
 		newFigure("RSS once attached (VmHWM)", "MiB", idleRSS, 0),
+		newFigure("exit after SIGINT", "ms", exitMS, targetExitMS),
 		newFigure("peak RSS during storm (VmHWM)", "MiB", peak, targetRSSMiB),
 		newFigure("CPU per 1,000 events", "ms", cpu, targetCPUMS),
 		newFigure("events seen", "%", seenPct, 0),

@@ -30,9 +30,11 @@ type toolRun struct {
 
 	header  chan struct{} // closed at the first complete line
 	untilHd time.Duration // exec to the first line
-	eof     chan struct{} // closed when stdout is closed
-	lines   atomic.Int64  // lines after the first (the header)
-	matched atomic.Int64  // of those, the workload's
+	// exitAfter: from SIGINT until the tool had exited
+	exitAfter time.Duration
+	eof       chan struct{} // closed when stdout is closed
+	lines     atomic.Int64  // lines after the first (the header)
+	matched   atomic.Int64  // of those, the workload's
 
 	mu     sync.Mutex
 	stderr bytes.Buffer
@@ -161,6 +163,7 @@ func (tr *toolRun) waitMatched(want int64, quiet time.Duration) {
 
 // finish stops the tool as Ctrl-C does, reads the rest of its output and waits for it.
 func (tr *toolRun) finish() error {
+	sent := time.Now()
 	tr.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-tr.eof:
@@ -169,24 +172,26 @@ func (tr *toolRun) finish() error {
 		tr.cmd.Wait()
 		return errors.New("tool did not exit within 10s of SIGINT")
 	}
-	if err := tr.cmd.Wait(); err != nil {
+	err := tr.cmd.Wait()
+	tr.exitAfter = time.Since(sent)
+	if err != nil {
 		return fmt.Errorf("tool exited with %v: %s", err, tr.errText())
 	}
 	return nil
 }
 
-// startupOnce runs the tool until its first line and returns the time from exec to that line
-// and its VmHWM then.
-func startupOnce(link string, args []string) (time.Duration, int64, error) {
+// startupOnce runs the tool until its first line and returns the time from exec to that line,
+// its VmHWM then, and how long it took to exit after SIGINT (detach, final output, exit).
+func startupOnce(link string, args []string) (time.Duration, int64, time.Duration, error) {
 	tr, err := startTool(link, args, nil, false)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	hwm := procStatus(tr.pid())["VmHWM"]
 	if err := tr.finish(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return tr.untilHd, hwm, nil
+	return tr.untilHd, hwm, tr.exitAfter, nil
 }
 
 // procStatus returns the kB figures of /proc/PID/status (VmRSS, VmHWM, ...).
