@@ -191,7 +191,7 @@ int rq_issue_raw(struct bpf_raw_tracepoint_args *ctx)
 static __always_inline __u32 pattern_of(__u32 dev, __u64 sector, __u32 len)
 {
 	__u64 *last, end = sector + len / 512;
-	__u32 p = BIOSNOOP_PATTERN_UNKNOWN;
+	enum biosnoop_pattern p = BIOSNOOP_PATTERN_UNKNOWN;
 
 	last = bpf_map_lookup_elem(&last_sector, &dev);
 	if (last) {

@@ -1,10 +1,13 @@
 #ifndef BIOSNOOP_H
 #define BIOSNOOP_H
 
-/* pattern: how a request's start sector relates to where the previous one on its disk ended */
-#define BIOSNOOP_PATTERN_UNKNOWN 0
-#define BIOSNOOP_PATTERN_SEQ 1
-#define BIOSNOOP_PATTERN_RAND 2
+/* pattern: how a request's start sector relates to where the previous one on its disk ended
+ * (an enum, so that the object's BTF carries the values the Go side checks its copy against) */
+enum biosnoop_pattern {
+	BIOSNOOP_PATTERN_UNKNOWN = 0,
+	BIOSNOOP_PATTERN_SEQ = 1,
+	BIOSNOOP_PATTERN_RAND = 2,
+};
 
 /* One completed request. */
 struct biosnoop_event {
@@ -17,7 +20,7 @@ struct biosnoop_event {
 	__u32 cmd_flags;
 	__u32 dev;
 	char comm[16];
-	__u32 pattern;
+	enum biosnoop_pattern pattern;
 	__u32 pad;
 };
 

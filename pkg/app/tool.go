@@ -29,6 +29,10 @@ type Def[C any] struct {
 	// Layouts pairs each struct the BPF object shares with user space (C name) with the Go
 	// type that decodes it; a test holds them to the same size and offsets.
 	Layouts map[string]any
+	// Consts pairs constants the Go side repeats from the object with their Go values, for a
+	// test to hold them equal: "NAME" an enum member of the object's BTF, "max_entries:MAP" the
+	// size a map is declared with.
+	Consts map[string]int64
 	// Aliases are further names of the tool, each with options it implies (killsnoop is
 	// sigsnoop -k).
 	Aliases []Alias
@@ -79,6 +83,7 @@ type Tool struct {
 	Examples  string
 	Object    string
 	Layouts   map[string]any
+	Consts    map[string]int64
 	Aliases   []Alias
 	newRun    func() instance
 }
@@ -147,7 +152,7 @@ func (i *inst[C]) variants() [][]string                { return i.d.Variants }
 func Define[C any](d Def[C]) Tool {
 	return Tool{
 		Name: d.Name, Usage: d.Usage, ArgsUsage: d.ArgsUsage, Examples: d.Examples,
-		Object: d.Object, Layouts: d.Layouts, Aliases: d.Aliases,
+		Object: d.Object, Layouts: d.Layouts, Consts: d.Consts, Aliases: d.Aliases,
 		newRun: func() instance { return &inst[C]{d: &d, c: new(C)} },
 	}
 }

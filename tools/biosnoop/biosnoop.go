@@ -32,7 +32,7 @@ type event struct {
 	Pad      uint32
 }
 
-// Pattern values of struct biosnoop_event.
+// Pattern values of struct biosnoop_event (enum biosnoop_pattern).
 const (
 	patternSeq  = 1
 	patternRand = 2
@@ -62,6 +62,7 @@ var Tool = app.Define(app.Def[config]{
 	ArgsUsage: "[duration]",
 	Object:    "biosnoop",
 	Layouts:   map[string]any{"biosnoop_event": event{}},
+	Consts:    map[string]int64{"BIOSNOOP_PATTERN_SEQ": patternSeq, "BIOSNOOP_PATTERN_RAND": patternRand},
 	Examples: `
     biosnoop              # trace all block I/O
     biosnoop -Q           # include OS queued time in I/O time
