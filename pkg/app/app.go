@@ -240,4 +240,3 @@ func isNumber(s string) bool {
 func Signals(parent context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
-

@@ -145,8 +145,8 @@ func (i *inst[C]) outputs() []render.Describer {
 }
 
 func (i *inst[C]) run(env *Env, t *tracer.Tracer) error { return i.d.Run(env, i.c, t) }
-func (i *inst[C]) jsonShort() string                   { return i.d.JSONShort }
-func (i *inst[C]) variants() [][]string                { return i.d.Variants }
+func (i *inst[C]) jsonShort() string                    { return i.d.JSONShort }
+func (i *inst[C]) variants() [][]string                 { return i.d.Variants }
 
 // Define turns a declaration into a registered tool.
 func Define[C any](d Def[C]) Tool {

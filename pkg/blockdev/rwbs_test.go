@@ -25,4 +25,3 @@ func TestRWBS(t *testing.T) {
 		}
 	}
 }
-

@@ -21,7 +21,7 @@ import (
 
 // Spec describes what a tool wants from its BPF object.
 type Spec struct {
-	Object string         // embedded object name: bpf/<Object>.bpf.c
+	Object string // embedded object name: bpf/<Object>.bpf.c
 	// Rodata sets const volatile globals before load: a struct whose fields carry the C name
 	// in a `bpf:"name"` tag (the layout test holds names and sizes to the object), or a map.
 	Rodata any

@@ -198,8 +198,8 @@ func clockMs(l *render.Line, _ *event) {
 	now := time.Now()
 	h, m, s := now.Clock()
 	ms := now.Nanosecond() / 1e6
-	l.Byte(byte('0'+h/10)).Byte(byte('0'+h%10)).Byte(':').Byte(byte('0'+m/10)).Byte(byte('0'+m%10)).Byte(':')
-	l.Byte(byte('0'+s/10)).Byte(byte('0'+s%10)).Byte('.').Byte(byte('0'+ms/100)).Byte(byte('0'+ms/10%10)).Byte(byte('0'+ms%10))
+	l.Byte(byte('0' + h/10)).Byte(byte('0' + h%10)).Byte(':').Byte(byte('0' + m/10)).Byte(byte('0' + m%10)).Byte(':')
+	l.Byte(byte('0' + s/10)).Byte(byte('0' + s%10)).Byte('.').Byte(byte('0' + ms/100)).Byte(byte('0' + ms/10%10)).Byte(byte('0' + ms%10))
 }
 
 func patternLetter(e *event) string {
