@@ -48,7 +48,8 @@ func verify(args []string, stdout, stderr io.Writer) int {
 
 	var results []tracer.Result
 	done := map[string]map[string]bool{}
-	seen := map[string]bool{}
+	// One line per program and hook, whichever variants loaded it: a failure in any variant.
+	seen := map[string]int{}
 	for _, s := range specs {
 		if len(only) > 0 && !only[s.Object] {
 			continue
@@ -59,9 +60,13 @@ func verify(args []string, stdout, stderr io.Writer) int {
 		for _, r := range tracer.Verify(s) {
 			done[s.Object][r.Prog] = true
 			key := r.Object + "/" + r.Prog + "/" + r.Via
-			if !seen[key] {
-				seen[key] = true
+			i, ok := seen[key]
+			switch {
+			case !ok:
+				seen[key] = len(results)
 				results = append(results, r)
+			case r.Err != nil && results[i].Err == nil:
+				results[i] = r
 			}
 		}
 	}

@@ -86,3 +86,33 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestBiopatternJSON: TestBiopattern's workload read from --json: one "table" line for the disk
+// with at least the workload's requests and bytes, most of them sequential, and shares that
+// agree with the counts.
+func TestBiopatternJSON(t *testing.T) {
+	disk := scratchDisk(t)
+	dd := copyExecutable(t, "/bin/dd", workloadName("bpfu-bpatj"))
+	p := start(t, "biopattern", "--json", "-d", disk, "3", "1")
+	directWrite(t, dd, "4k", biopatternWrites+1)
+	lines := jsonLines(t, "biopattern", p.wait(10*time.Second))
+	if len(lines) == 0 || lines[0].str("type") != "start" || !strings.Contains(lines[0].str("message"), "Tracing block device I/O") {
+		t.Fatalf("first line is not the start line: %v", lines)
+	}
+	rows := ofType(lines, "table")
+	if len(rows) != 1 || rows[0].str("disk") != disk {
+		t.Fatalf("want one row, for %s only: %v", disk, rows)
+	}
+	r := rows[0]
+	count, rnd, seq := r.num("count"), r.num("random"), r.num("sequential")
+	t.Logf("%s: %v random, %v sequential of %v requests, %v bytes", disk, rnd, seq, count, r.num("bytes"))
+	if count < biopatternWrites || r.num("bytes") < 4096*biopatternWrites {
+		t.Errorf("row %v: want count >= %d and bytes >= %d", r, biopatternWrites, 4096*biopatternWrites)
+	}
+	if rnd+seq != count || r.num("random_pct") != float64(int(rnd*100/count)) || r.num("sequential_pct") != float64(int(seq*100/count)) {
+		t.Errorf("row %v: shares and counts disagree", r)
+	}
+	if seq < biopatternWrites/2 {
+		t.Errorf("row %v: only %v sequential requests, dd made %d", r, seq, biopatternWrites)
+	}
+}

@@ -84,3 +84,42 @@ func TestBitesizeBadInput(t *testing.T) {
 	badInput(t, "bitesize", "invalid count", "1", "x")
 	badInput(t, "bitesize", "flag provided but not defined", "-x")
 }
+
+// TestBitesizeJSON: TestBitesize's workload read from --json: one histogram, labelled with the
+// workload's comm, whose 4 KB and 64 KB buckets hold its writes by the text test's measure.
+func TestBitesizeJSON(t *testing.T) {
+	comm := workloadName("bpfu-bszj")
+	dd := copyExecutable(t, "/bin/dd", comm)
+	p := start(t, "bitesize", "--json", "-c", comm, "-d", scratchDisk(t), "2", "1")
+	directWrite(t, dd, "4k", bitesizeSmall)
+	directWrite(t, dd, "64k", bitesizeLarge)
+	lines := jsonLines(t, "bitesize", p.wait(10*time.Second))
+	if len(lines) == 0 || lines[0].str("type") != "start" {
+		t.Fatalf("first line is not the start line: %v", lines)
+	}
+	hs := ofType(lines, "histogram")
+	if len(hs) != 1 || hs[0].label("comm") != comm || hs[0].str("unit") != "kbytes" {
+		t.Fatalf("want one kbytes histogram labelled comm %q, got %v", comm, hs)
+	}
+	small, large := bucketCount(hs[0], 4, 7), bucketCount(hs[0], 64, 127)
+	t.Logf("%s: %v requests in 4-7 KB, %v in 64-127 KB, %v in all", comm, small, large, hs[0].bucketTotal())
+	if small < bitesizeSmall {
+		t.Errorf("4-7 KB holds %v requests, want at least %d", small, bitesizeSmall)
+	}
+	if large < bitesizeLarge/2 || hs[0].bucketTotal() < bitesizeSmall+bitesizeLarge {
+		t.Errorf("64-127 KB holds %v requests of %d, want most of them", large, bitesizeLarge)
+	}
+}
+
+// bucketCount is the count of a histogram line's bucket from low to high (0 when absent).
+func bucketCount(l jsonLine, low, high float64) float64 {
+	bs, _ := l["buckets"].([]any)
+	for _, b := range bs {
+		m, _ := b.(map[string]any)
+		if m["low"] == low && m["high"] == high {
+			c, _ := m["count"].(float64)
+			return c
+		}
+	}
+	return 0
+}

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,8 +78,7 @@ func TestCpudistOffCPU(t *testing.T) {
 func TestCpudistBadInput(t *testing.T) {
 	badInput(t, "cpudist", "invalid PID", "-p", "nobody")
 	badInput(t, "cpudist", "invalid interval", "1s")
-	badInput(t, "cpudist", "can't be used together", "-P", "-L")
-	badInput(t, "cpudist", "flag provided but not defined", "--include-idle")
+	badInput(t, "cpudist", "flag provided but not defined", "--bogus")
 	badInput(t, "cpudist", "cgroup", "-c", "/sys/fs/cgroup/unified/no-such-group")
 }
 
@@ -97,4 +97,124 @@ func TestCpudistCgroup(t *testing.T) {
 	if len(secs) != 1 || s.Total < 10 {
 		t.Errorf("want only the workload's histogram, with at least 10 slices\n%s", out)
 	}
+}
+
+// -P and -L together are accepted, as libbpf-tools accepts them, and -P wins: one histogram
+// per process, captioned by its pid.
+func TestCpudistPerProcessWins(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-cpud", "storm", "4", "3000", "200", "1000")
+	both := start(t, "cpudist", "-P", "-L", "-p", strconv.Itoa(l.pid))
+	bothJSON := start(t, "cpudist", "--json", "-L", "-P", "-p", strconv.Itoa(l.pid))
+	l.work()
+	out := both.stop()
+	secs := parseHists(t, out)
+	if s := section(t, secs, fmt.Sprintf("pid = %d %s", l.pid, l.comm), out); len(secs) != 1 || s.Total < 10 {
+		t.Errorf("want one histogram, of the storm's process, with at least 10 slices\n%s", out)
+	}
+	if strings.Contains(out, "tid = ") {
+		t.Errorf("-P -L printed per-thread captions\n%s", out)
+	}
+	hs := ofType(jsonLines(t, "cpudist", bothJSON.stop()), "histogram")
+	if len(hs) != 1 || hs[0].label("pid") != strconv.Itoa(l.pid) || hs[0].label("comm") != l.comm || hs[0].label("tid") != "" {
+		t.Errorf("want one histogram labelled pid=%d comm=%s, got %v", l.pid, l.comm, hs)
+	}
+}
+
+// The idle tasks (pid 0, swapper/N) are counted, on and off the CPU, as libbpf-tools counts
+// them; -I, BCC's Python option to include them, is accepted and changes nothing.
+func TestCpudistIncludeIdle(t *testing.T) {
+	idle := regexp.MustCompile(`^pid = 0 swapper/\d+$`)
+	for _, mode := range [][]string{nil, {"-O"}} {
+		with := start(t, "cpudist", append([]string{"-I", "-P"}, mode...)...)
+		withJSON := start(t, "cpudist", append([]string{"--include-idle", "-P", "--json"}, mode...)...)
+		without := start(t, "cpudist", append([]string{"-P"}, mode...)...)
+		time.Sleep(time.Second)
+
+		out := with.stop()
+		var n int
+		for _, h := range parseHists(t, out) {
+			if idle.MatchString(strings.TrimSpace(h.Caption)) {
+				n++
+				if h.Total == 0 {
+					t.Errorf("%v: empty idle histogram\n%s", mode, out)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("-I %v: want one histogram of the idle tasks (pid = 0 swapper/N), got %d\n%s", mode, n, out)
+		}
+		n = 0
+		for _, h := range ofType(jsonLines(t, "cpudist", withJSON.stop()), "histogram") {
+			if h.label("pid") == "0" && strings.HasPrefix(h.label("comm"), "swapper/") && h.bucketTotal() > 0 {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("--include-idle --json %v: want one histogram labelled pid 0, comm swapper/N; got %d", mode, n)
+		}
+		out = without.stop()
+		if len(parseHists(t, out)) == 0 {
+			t.Errorf("%v: no histogram at all\n%s", mode, out)
+		}
+		if !strings.Contains(out, "\npid = 0 swapper/") {
+			t.Errorf("%v: the idle tasks not counted without -I, as libbpf-tools counts them\n%s", mode, out)
+		}
+	}
+}
+
+// TestCpudistJSON: the 10 ms sleeps of TestCpudistOffCPU, read from --json output, with the
+// -e summary as a "table" line; a text run over the same sleeps counts the same.
+func TestCpudistJSON(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-cpdj", "sleep", "100", "10000")
+	text := start(t, "cpudist", "-O", "-L", "-p", strconv.Itoa(l.pid))
+	js := start(t, "cpudist", "--json", "-O", "-L", "-e", "-p", strconv.Itoa(l.pid))
+	l.work()
+	out := text.stop()
+	lines := jsonLines(t, "cpudist", js.stop())
+
+	if starts := ofType(lines, "start"); len(starts) != 1 || starts[0].str("message") != "Tracing off-CPU time... Hit Ctrl-C to end." {
+		t.Errorf("want one start line with the banner, got %v", starts)
+	}
+	var sleeper jsonLine
+	for _, h := range ofType(lines, "histogram") {
+		if h.str("unit") != "usecs" || h.label("comm") != l.comm {
+			t.Errorf("histogram %v: want unit usecs and comm %s", h, l.comm)
+		}
+		if h.label("tid") == strconv.Itoa(l.tid) {
+			sleeper = h
+		}
+	}
+	if sleeper == nil {
+		t.Fatalf("no histogram labelled tid=%d in\n%v", l.tid, lines)
+	}
+	var rows []bucket
+	for _, b := range sleeper["buckets"].([]any) {
+		m := b.(map[string]any)
+		rows = append(rows, bucket{uint64(m["low"].(float64)), uint64(m["high"].(float64)), uint64(m["count"].(float64))})
+	}
+	if len(rows) < 14 || rows[13].Low != 8192 || rows[13].High != 16383 || rows[13].Count < 80 {
+		t.Errorf("want at least 80 of the 100 sleeps of 10 ms in bucket 8192 -> 16383, got %v", rows)
+	}
+	s := section(t, parseHists(t, out), fmt.Sprintf("tid = %d %s", l.tid, l.comm), out)
+	if !agree(s.Total, uint64(sleeper.bucketTotal())) || !agree(s.Rows[8192], rows[13].Count) {
+		t.Errorf("text counts %d off-CPU intervals (%d in 8192 -> 16383), JSON %v (%d)\n%s",
+			s.Total, s.Rows[8192], sleeper.bucketTotal(), rows[13].Count, out)
+	}
+
+	tables := ofType(lines, "table")
+	if len(tables) != 1 {
+		t.Fatalf("want one -e table line, got %v", tables)
+	}
+	e := tables[0]
+	if e.str("unit") != "usecs" || e.num("count") < 100 || e.num("total") < 100*10000 ||
+		e.num("avg") != float64(uint64(e.num("total"))/uint64(e.num("count"))) {
+		t.Errorf("-e line %v: want unit usecs, at least the 100 sleeps of 10 ms, avg = total/count", e)
+	}
+}
+
+// agree reports whether two tools' counts of the same events agree: within 1%, or 2 (the kernel
+// now and then skips a tracing program's run while other tracers attach).
+func agree(a, b uint64) bool {
+	d := max(a, b) - min(a, b)
+	return d <= max(2, max(a, b)/100)
 }

@@ -110,3 +110,70 @@ func TestCpufreqBadInput(t *testing.T) {
 	badInput(t, "cpufreq", "flag provided but not defined", "--bogus")
 	badInput(t, "cpufreq", "cgroup", "-c", "/nonexistent/cgroup")
 }
+
+// TestCpufreqJSON: the samples of a busy process as --json histograms, one labelled with its
+// comm and the system-wide one without labels, in 200 MHz slots; a text run beside it counts
+// about as many.
+func TestCpufreqJSON(t *testing.T) {
+	low := -1.0
+	if _, err := os.Stat(scalingCurFreq); err != nil {
+		fakeCPUFreq(t, 2450) // slot 2400 -> 2599
+		low = 2400
+	}
+	name := workloadName("bpfu-frqj")
+	prog := copyExecutable(t, "/usr/bin/yes", name)
+	js := start(t, "cpufreq", "--json", "-d", "2", "-f", "199")
+	text := start(t, "cpufreq", "-d", "2", "-f", "199")
+	busy := exec.Command(prog)
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	busy.Process.Kill()
+	busy.Wait()
+	lines := jsonLines(t, "cpufreq", js.wait(10*time.Second))
+	out := text.wait(10 * time.Second)
+
+	var comm, sys jsonLine
+	for _, h := range ofType(lines, "histogram") {
+		if h.str("unit") != "MHz" {
+			t.Errorf("histogram %v: want unit MHz", h)
+		}
+		switch {
+		case h["labels"] == nil && sys == nil:
+			sys = h
+		case h.label("comm") == name:
+			comm = h
+		case h.label("comm") == "":
+			t.Errorf("histogram %v: want a comm label, or none for the one system-wide histogram", h)
+		}
+		for _, b := range h["buckets"].([]any) {
+			m := b.(map[string]any)
+			l, hi := m["low"].(float64), m["high"].(float64)
+			if hi != l+199 || int(l)%200 != 0 || (low >= 0 && l != low) {
+				t.Errorf("histogram %v: slot %v -> %v, want 200 MHz slots (every CPU at 2450 MHz)", h, l, hi)
+			}
+		}
+	}
+	if comm == nil || sys == nil {
+		t.Fatalf("want a histogram for %s and a system-wide one, got %v", name, lines)
+	}
+	// A second of one busy CPU at 199 Hz is about 199 samples.
+	if comm.bucketTotal() < 50 || sys.bucketTotal() < comm.bucketTotal() {
+		t.Errorf("%s: %v samples, system-wide %v: want at least 50, and no fewer system-wide", name, comm.bucketTotal(), sys.bucketTotal())
+	}
+	m := regexp.MustCompile(`(?m)^     ` + regexp.QuoteMeta(fmt.Sprintf("%-13s", name)) + ` : count     distribution\n((?:        \d+ +: \d+ +\|[* ]{40}\|\n)+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no histogram for %s in\n%s", name, out)
+	}
+	var textSamples float64
+	for _, r := range regexp.MustCompile(`(?m)^        \d+ +: (\d+) `).FindAllStringSubmatch(m[1], -1) {
+		var n float64
+		fmt.Sscan(r[1], &n)
+		textSamples += n
+	}
+	t.Logf("%s: %v samples in JSON, %v in text", name, comm.bucketTotal(), textSamples)
+	if textSamples < comm.bucketTotal()/2 || comm.bucketTotal() < textSamples/2 {
+		t.Errorf("%s: %v samples in JSON, %v in text, over the same busy second", name, comm.bucketTotal(), textSamples)
+	}
+}

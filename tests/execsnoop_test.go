@@ -4,7 +4,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -67,7 +72,10 @@ func TestExecsnoopFailsAndMaxArgs(t *testing.T) {
 }
 
 func TestExecsnoopBadInput(t *testing.T) {
-	badInput(t, "execsnoop", "invalid UID", "-u", "nobody")
+	// -u takes a user name too (BCC's Python execsnoop): one that does not exist is refused.
+	badInput(t, "execsnoop", `unknown user "no-such-user-bpfu"`, "-u", "no-such-user-bpfu")
+	badInput(t, "execsnoop", "invalid UID", "-u", "-1")
+	badInput(t, "execsnoop", "invalid PPID", "-P", "abc")
 	badInput(t, "execsnoop", "max-args", "--max-args", "0")
 	badInput(t, "execsnoop", "flag provided but not defined", "--bogus")
 	badInput(t, "execsnoop", "cgroup", "-c", "/nonexistent/cgroup")
@@ -93,5 +101,161 @@ func TestExecsnoopPerfBuffer(t *testing.T) {
 		if len(linesWith(out, fmt.Sprintf("%-16s %-6d", name, pid))) != 1 {
 			t.Errorf("exec of pid %d missing\n%s", pid, out)
 		}
+	}
+}
+
+// TestExecsnoopJSON: the workload of TestExecsnoop read from --json: one event per exec with its
+// pid, the test as parent, uid 0, ret 0 and the arguments as an array of strings.
+func TestExecsnoopJSON(t *testing.T) {
+	name := workloadName("bpfu-execj")
+	prog := copyExecutable(t, "/bin/true", name)
+	p := start(t, "execsnoop", "--json", "-t", "-q")
+	args := map[int][]string{}
+	for i := 0; i < 20; i++ {
+		cmd := exec.Command(prog, fmt.Sprintf("arg-%d", i), "two \"words\"\t", "")
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		args[cmd.Process.Pid] = cmd.Args
+	}
+	p.waitFor(`"arg-19"`, 5e9)
+	lines := jsonLines(t, "execsnoop", p.stop())
+	if len(lines) == 0 || lines[0].str("type") != "start" {
+		t.Fatalf("first line is not the start line: %v", lines)
+	}
+	seen := 0
+	for _, e := range ofType(lines, "event") {
+		if e.str("comm") != name {
+			continue
+		}
+		pid := int(e.num("pid"))
+		want, ok := args[pid]
+		if !ok {
+			t.Errorf("event of a pid the test did not start: %v", e)
+			continue
+		}
+		seen++
+		if int(e.num("ppid")) != os.Getpid() || e.num("uid") != 0 || e.num("ret") != 0 || e["args_truncated"] != false {
+			t.Errorf("event of pid %d reads %v", pid, e)
+		}
+		if s, ok := e["time_s"].(float64); !ok || s < 0 {
+			t.Errorf("-t: time_s %v", e["time_s"])
+		}
+		// As passed, whatever -q does to the text: the program, then each argument.
+		got, _ := e["args"].([]any)
+		if fmt.Sprint(got) != fmt.Sprint(append([]string{prog}, want[1:]...)) || len(got) != len(want) {
+			t.Errorf("args %q, want %q", got, append([]string{prog}, want[1:]...))
+		}
+	}
+	if seen != 20 {
+		t.Errorf("saw %d of 20 execs in JSON", seen)
+	}
+}
+
+// TestExecsnoopUserName: -u takes a user name as BCC's Python execsnoop does, and traces that
+// user's execs only; the UID column (-U) and JSON's uid are the user's.
+func TestExecsnoopUserName(t *testing.T) {
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("no user nobody here: %v", err)
+	}
+	name := workloadName("bpfu-exuid")
+	prog := copyExecutable(t, "/bin/true", name)
+	// The copy lives in the test's temporary directories, which only root may enter.
+	for dir := filepath.Dir(prog); dir != os.TempDir() && dir != "/"; dir = filepath.Dir(dir) {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	runAs := func(asNobody bool, arg string) int {
+		cmd := exec.Command(prog, arg)
+		if asNobody {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+		}
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd.Process.Pid
+	}
+	for _, json := range []bool{false, true} {
+		args := []string{"-U", "-u", "nobody"}
+		if json {
+			args = append(args, "--json")
+		}
+		p := start(t, "execsnoop", args...)
+		runAs(false, "as-root")
+		pids := []int{runAs(true, "as-nobody"), runAs(true, "as-nobody")}
+		p.waitFor(fmt.Sprint(pids[1]), 5e9)
+		out := p.stop()
+		if strings.Contains(out, "as-root") {
+			t.Errorf("-u nobody (json %v) showed root's exec\n%s", json, out)
+		}
+		var got []int
+		if json {
+			for _, e := range ofType(jsonLines(t, "execsnoop", out), "event") {
+				if int(e.num("uid")) != uid {
+					t.Errorf("-u nobody: event of uid %v", e["uid"])
+				}
+				if e.str("comm") == name {
+					got = append(got, int(e.num("pid")))
+				}
+			}
+		} else {
+			for _, l := range linesWith(out, name) {
+				// UID PCOMM PID PPID RET ARGS
+				if f := fields(l); f[0] != nobody.Uid || f[1] != name || !strings.HasSuffix(l, " as-nobody") {
+					t.Errorf("line %q, want UID %s and %s's args", l, nobody.Uid, name)
+				} else {
+					pid, _ := strconv.Atoi(f[2])
+					got = append(got, pid)
+				}
+			}
+		}
+		if !slices.Equal(got, pids) {
+			t.Errorf("-u nobody (json %v): execs of pids %v, want %v\n%s", json, got, pids, out)
+		}
+	}
+}
+
+// TestExecsnoopPPID: -P shows the execs of one parent's children only. A shell, the parent,
+// runs the workload twice; the same workload run by the test (another parent) is left out.
+func TestExecsnoopPPID(t *testing.T) {
+	need(t, "sh")
+	name := workloadName("bpfu-exppid")
+	prog := copyExecutable(t, "/bin/true", name)
+	parent := exec.Command("sh", "-c", `read x; "$0" from-parent; "$0" from-parent; exit 0`, prog)
+	in, err := parent.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { parent.Process.Kill(); parent.Wait() })
+	ppid := strconv.Itoa(parent.Process.Pid)
+	p := start(t, "execsnoop", "-P", ppid)
+	if err := exec.Command(prog, "from-elsewhere").Run(); err != nil {
+		t.Fatal(err)
+	}
+	in.Write([]byte("go\n"))
+	if err := parent.Wait(); err != nil {
+		t.Fatalf("parent shell: %v", err)
+	}
+	// Both execs happened: the tool reads what is in its buffer before it exits.
+	out := p.stop()
+	rows := linesWith(out, name)
+	if len(rows) != 2 {
+		t.Fatalf("-P %s: want the 2 execs of its children, got\n%s", ppid, out)
+	}
+	for _, l := range rows {
+		// PCOMM PID PPID RET ARGS
+		if f := fields(l); f[2] != ppid || !strings.HasSuffix(l, " "+prog+" from-parent") {
+			t.Errorf("-P %s: line %q", ppid, l)
+		}
+	}
+	if l := linesWith(out, "from-elsewhere"); len(l) != 0 {
+		t.Errorf("-P %s showed the exec of another parent: %q", ppid, l)
 	}
 }

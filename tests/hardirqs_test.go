@@ -225,3 +225,74 @@ func TestHardirqsBadInput(t *testing.T) {
 	badInput(t, "hardirqs", "flag provided but not defined", "--bogus")
 	badInput(t, "hardirqs", "cgroup", "-c", "/nonexistent/cgroup")
 }
+
+// TestHardirqsJSON: the same facts as TestHardirqs and TestHardirqsDistPerCPU, read from --json.
+// Table lines (-C -N: per CPU, in nanoseconds) carry each handler's count, total and max, within
+// the bounds the kernel's counts set; -d histogram lines, labelled with the handler and the CPU,
+// count as many handler runs.
+func TestHardirqsJSON(t *testing.T) {
+	irqs := diskIRQs(t)
+	t.Run("table", func(t *testing.T) {
+		first := interruptCounts(t)
+		p := start(t, "hardirqs", "--json", "-C", "-N")
+		before := interruptCounts(t)
+		directWrites(t, 300)
+		after := interruptCounts(t)
+		out := p.stop()
+		during, lifetime := totals(before, after, -1), totals(first, interruptCounts(t), -1)
+		lines := jsonLines(t, "hardirqs", out)
+		if len(lines) == 0 || lines[0].str("type") != "start" {
+			t.Fatalf("first line is not the start line\n%s", out)
+		}
+		counted := map[string]uint64{}
+		for _, r := range ofType(lines, "table") {
+			count, total, max := r.num("count"), r.num("total_nsecs"), r.num("max_nsecs")
+			if _, ok := r["cpu"].(float64); !ok || r.str("irq") == "" || count < 1 {
+				t.Errorf("table line without irq, cpu or count: %v", r)
+			}
+			if max > total || total > count*max {
+				t.Errorf("%s: count %v, total %v ns, max %v ns", r.str("irq"), count, total, max)
+			}
+			counted[r.str("irq")] += uint64(count)
+		}
+		disk := map[string]uint64{}
+		for _, irq := range irqs {
+			disk[irq] = during[irq]
+			if counted[irq] > lifetime[irq] {
+				t.Errorf("%s: the tool counted %d, the kernel %d over the tool's life\n%s", irq, counted[irq], lifetime[irq], out)
+			}
+		}
+		for _, irq := range grewMost(t, "interrupts of "+scratchDisk(t), disk, len(irqs), 20) {
+			checkSeen(t, irq, counted[irq], during[irq], lifetime[irq], out)
+		}
+	})
+	t.Run("histograms", func(t *testing.T) {
+		first := interruptCounts(t)
+		p := start(t, "hardirqs", "--json", "-dC", "1", "2")
+		before := interruptCounts(t)
+		directWrites(t, 300)
+		after := interruptCounts(t)
+		out := p.wait(10 * time.Second)
+		during, lifetime := perCPUTotals(before, after, irqs...), perCPUTotals(first, interruptCounts(t), irqs...)
+		lines := jsonLines(t, "hardirqs", out)
+		if n := len(ofType(lines, "table")); n != 0 {
+			t.Errorf("-d printed %d table lines\n%s", n, out)
+		}
+		seen := map[string]uint64{}
+		for _, h := range ofType(lines, "histogram") {
+			cpu, err := strconv.Atoi(h.label("cpu"))
+			if h.str("unit") != "usecs" || h.label("irq") == "" || err != nil {
+				t.Errorf("histogram %v: want unit usecs and labels irq and cpu", h)
+			}
+			seen[perCPUKey(h.label("irq"), cpu)] += uint64(h.bucketTotal())
+		}
+		for key, n := range during {
+			if seen[key] > lifetime[key] {
+				t.Errorf("%s: the tool counted %d, the kernel %d over the tool's life (%d while the workload ran)\n%s", key, seen[key], lifetime[key], n, out)
+			}
+		}
+		for _, key := range grewMost(t, "interrupts of "+scratchDisk(t)+" per CPU", during, len(during), 20) {
+			checkSeen(t, key, seen[key], during[key], lifetime[key], out)
+		}
+	})
+}

@@ -38,6 +38,11 @@ func TestLlcstatNoCounters(t *testing.T) {
 	if code != 1 || stderr != want {
 		t.Errorf("exit %d, stderr %q; want 1, %q", code, stderr, want)
 	}
+	// --json says it the same way, and prints no start line for a run that never started.
+	stdout, stderr, code := runTool(t, "llcstat", "--json", "1")
+	if code != 1 || stderr != want || stdout != "" {
+		t.Errorf("--json: exit %d, stdout %q, stderr %q; want 1, nothing, %q", code, stdout, stderr, want)
+	}
 	badInput(t, "llcstat", "no hardware cache counters on this machine", "-t", "1")
 }
 
@@ -67,6 +72,38 @@ func TestLlcstat(t *testing.T) {
 	}
 	if !regexp.MustCompile(`\nTotal References: \d+ Total Misses: \d+ Hit Rate: \d+\.\d\d%\n$`).MatchString(out) {
 		t.Errorf("no totals line at the end\n%s", out)
+	}
+}
+
+// TestLlcstatJSON: TestLlcstat's workload read from --json table lines (machines with a PMU; the
+// rows' JSON layout is held by tools/llcstat's golden test everywhere).
+func TestLlcstatJSON(t *testing.T) {
+	if !hardwareCacheCounters(t) {
+		t.Skip("no hardware cache counters here (the 6.18 test VM has no PMU)")
+	}
+	name := workloadName("bpfu-llcj")
+	prog := copyExecutable(t, "/bin/dd", name)
+	p := start(t, "llcstat", "--json", "-t", "-c", "1000", "2")
+	cmd := exec.Command(prog, "if=/dev/zero", "of=/dev/null", "bs=64M", "count=40")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	lines := jsonLines(t, "llcstat", p.wait(10e9))
+	var refs float64
+	for _, r := range ofType(lines, "table") {
+		if r.str("comm") != name {
+			continue
+		}
+		if int(r.num("pid")) != cmd.Process.Pid || r["tid"] == nil || r["cpu"] == nil || r["misses"] == nil {
+			t.Errorf("row of the workload (pid %d): %v", cmd.Process.Pid, r)
+		}
+		if hit := r.num("hit_percent"); hit < 0 || hit > 100 {
+			t.Errorf("hit_percent %v", hit)
+		}
+		refs += r.num("references")
+	}
+	if refs == 0 {
+		t.Errorf("no references for %s in\n%v", name, lines)
 	}
 }
 

@@ -151,3 +151,86 @@ func TestOffcputimeBadInput(t *testing.T) {
 	badInput(t, "offcputime", "invalid perf max stack depth", "--perf-max-stack-depth", "0")
 	badInput(t, "offcputime", "unrecognized positional argument", "1", "2")
 }
+
+// --json: one "stack" line per stack with the thread, its blocked time in total_us and frames
+// named by symbol; beside the text tool on the same sleeps, both sum the same time.
+func TestOffcputimeJSON(t *testing.T) {
+	l := startStackLoad(t, workloadName("ojson"), "sleep", "50", "20")
+	pid := strconv.Itoa(l.pid)
+	text := start(t, "offcputime", "-d", "-p", pid)
+	js := start(t, "offcputime", "--json", "-p", pid)
+	l.work()
+	textOut, jsonOut := text.stop(), js.stop()
+
+	header := fmt.Sprintf("Tracing off-CPU time (us) of PID [%d]... Hit Ctrl-C to end.", l.pid)
+	var slept uint64
+	for _, s := range jsonStacks(t, "offcputime", jsonOut, "total_us", header) {
+		if s.comm != l.comm || s.pid != l.pid {
+			t.Errorf("-p %d: a stack of %s (%d)", l.pid, s.comm, s.pid)
+		}
+		if len(s.kernel) == 0 || tracerFrame(s.kernel[0]) {
+			t.Errorf("kernel stack empty or starting with the tracer: %v", s.kernel)
+		}
+		if hasInOrder(s.user, "sleep_here", "main") && hasInOrder(s.kernel, "schedule", "do_nanosleep") {
+			slept += s.value
+		}
+	}
+	var textSlept uint64
+	for _, e := range parseStacks(t, textOut) {
+		if hasInOrder(e.user, "sleep_here", "main") && hasInOrder(e.kernel, "schedule", "do_nanosleep") {
+			textSlept += e.value
+		}
+	}
+	t.Logf("%d us off-CPU under sleep_here in JSON, %d us in text", slept, textSlept)
+	if slept < 49*20000 {
+		t.Errorf("JSON: want at least 49 x 20 ms off-CPU in schedule <- do_nanosleep ... sleep_here <- main\n%s", jsonOut)
+	}
+	if !within(slept, textSlept, 0.05) {
+		t.Errorf("JSON sums %d us, text %d us: want them within 5%%\n%s\n%s", slept, textSlept, textOut, jsonOut)
+	}
+}
+
+// -s (BCC's Python offcputime): every known frame as name+0xOFF, kernel and user; the
+// offsets are those the -v frames show. -f and -s exclude each other, as in Python.
+func TestOffcputimeOffsets(t *testing.T) {
+	l := startStackLoad(t, workloadName("ooffs"), "sleep", "20", "20")
+	pid := strconv.Itoa(l.pid)
+	offsets := start(t, "offcputime", "-s", "-d", "-p", pid)
+	verbose := start(t, "offcputime", "-v", "-p", pid)
+	l.work()
+	out, vout := offsets.stop(), verbose.stop()
+
+	frame := regexp.MustCompile(`^([^ ]+)\+(0x[0-9a-f]+)$`)
+	var kernelSeen, userSeen bool
+	seen := map[string]bool{}
+	for _, e := range parseStacks(t, out) {
+		for _, f := range e.frames() {
+			m := frame.FindStringSubmatch(f)
+			if m == nil && f != "unknown" && f != "[unknown]" {
+				t.Errorf("frame %q is not name+0xOFF", f)
+				continue
+			}
+			if m != nil {
+				seen[f] = true
+			}
+		}
+		if slices.ContainsFunc(e.kernel, func(f string) bool { return strings.HasPrefix(f, "do_nanosleep+0x") }) {
+			kernelSeen = true
+		}
+		if slices.ContainsFunc(e.user, func(f string) bool { return strings.HasPrefix(f, "sleep_here+0x") }) {
+			userSeen = true
+		}
+	}
+	if !kernelSeen || !userSeen {
+		t.Errorf("-s -d: want do_nanosleep+0xOFF among the kernel frames and sleep_here+0xOFF among the user frames\n%s", out)
+	}
+	// -v shows "#N 0xADDR name+0xOFF ...": the same name+0xOFF as -s.
+	for _, e := range parseStacks(t, vout) {
+		for _, f := range e.kernel {
+			if fs := strings.Fields(f); len(fs) >= 3 && strings.HasPrefix(fs[2], "sleep_here+0x") && !seen[fs[2]] {
+				t.Errorf("-v shows %s, -s never did\n%s", fs[2], out)
+			}
+		}
+	}
+	badInput(t, "offcputime", "can only use -f or -s", "-f", "-s")
+}

@@ -340,3 +340,79 @@ func TestOpensnoopCallers(t *testing.T) {
 		t.Errorf("want 5 rows for %s, got %d\n%s", path, rows, out)
 	}
 }
+
+// TestOpensnoopJSON: a workload of TestOpensnoop's and TestOpensnoopExtendedAndFlagFilter's kinds
+// read from --json -e: every open with the workload's pid and the thread that made it, its fd
+// or errno, flags and mode, and the path.
+func TestOpensnoopJSON(t *testing.T) {
+	prog, name := openProg(t, "bpfu-openj")
+	path := uniquePath(t, "json")
+	missing := uniquePath(t, "json-missing")
+	createFile(t, path)
+	const reads, writes, fails = 500, 3, 5
+	wr := unix.O_WRONLY | unix.O_CREAT | unix.O_TRUNC
+	pid, tid, release := waitingOpens(t, prog, strconv.Itoa(reads), "0", path,
+		strconv.Itoa(writes), strconv.FormatInt(int64(wr), 8), path, strconv.Itoa(fails), "0", missing)
+	p := start(t, "opensnoop", "--json", "-e", "-n", name)
+	release()
+	lines := jsonLines(t, "opensnoop", p.stop())
+	if len(lines) == 0 || lines[0].str("type") != "start" {
+		t.Fatalf("first line is not the start line: %v", lines)
+	}
+	var gotReads, gotWrites, gotFails int
+	for _, e := range ofType(lines, "event") {
+		if e.str("comm") != name {
+			t.Errorf("-n %s let another command through: %v", name, e)
+		}
+		if e.str("path") != path && e.str("path") != missing {
+			continue
+		}
+		if strconv.Itoa(int(e.num("pid"))) != pid || strconv.Itoa(int(e.num("tid"))) != tid || e.num("uid") != 0 {
+			t.Errorf("want pid %s, tid %s, uid 0: %v", pid, tid, e)
+		}
+		switch {
+		case e.str("path") == missing:
+			gotFails++
+			if e.num("fd") != -1 || e.num("err") != float64(unix.ENOENT) || e.num("flags") != 0 || e["mode"] != nil {
+				t.Errorf("failed open reads %v", e)
+			}
+		case e.num("flags") == 0:
+			gotReads++
+			if e.num("fd") < 0 || e["err"] != 0.0 || e["mode"] != nil {
+				t.Errorf("read open reads %v", e)
+			}
+		default:
+			gotWrites++
+			// As TestOpensnoopExtendedAndFlagFilter's text: 00001101 0640.
+			if e.num("fd") < 0 || e["err"] != 0.0 || e.num("flags") != 0o1101 || e.num("mode") != 0o640 {
+				t.Errorf("write open reads %v", e)
+			}
+		}
+	}
+	if gotReads != reads || gotWrites != writes || gotFails != fails {
+		t.Errorf("saw %d reads, %d writes, %d failed opens; made %d, %d, %d", gotReads, gotWrites, gotFails, reads, writes, fails)
+	}
+}
+
+// TestOpensnoopCallersJSON: -c in JSON is a "callers" array of the names TestOpensnoopCallers
+// shows under each row.
+func TestOpensnoopCallersJSON(t *testing.T) {
+	path := uniquePath(t, "callers-json")
+	createFile(t, path)
+	l := startStackLoad(t, workloadName("ocallj"), "open", "5", path)
+	p := start(t, "opensnoop", "--json", "-c", "-n", l.comm)
+	l.work()
+	rows := 0
+	for _, e := range ofType(jsonLines(t, "opensnoop", p.stop()), "event") {
+		if e.str("path") != path {
+			continue
+		}
+		rows++
+		if got := fmt.Sprint(e["callers"]); got != "[open_loop main]" {
+			t.Errorf("callers %s, want [open_loop main]", got)
+		}
+	}
+	if rows != 5 {
+		t.Errorf("want 5 events for %s, got %d", path, rows)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A program spinning in burn_here <- spin_loop <- main for 1.5 s, and reading /dev/zero from
@@ -191,4 +192,49 @@ func TestProfileBadInput(t *testing.T) {
 	badInput(t, "profile", "invalid stack storage size", "--stack-storage-size", "0")
 	badInput(t, "profile", "invalid duration", "0")
 	badInput(t, "profile", "cgroup", "--cgroup", "/sys/fs/cgroup/unified/no-such-group")
+}
+
+// --json: one "stack" line per stack, with the task, the count and frames that carry the
+// workload's symbol names; run beside the text tool on the same workload, the two count about
+// as many samples. -f with --json prints JSON lines too.
+func TestProfileJSON(t *testing.T) {
+	l := startStackLoad(t, workloadName("pjson"), "spin", spinLimit)
+	pid := strconv.Itoa(l.pid)
+	text := start(t, "profile", "-F", "99", "--stack-storage-size", "16384", "-p", pid, "2")
+	js := start(t, "profile", "--json", "-F", "99", "--stack-storage-size", "16384", "-p", pid, "2")
+	folded := start(t, "profile", "--json", "-f", "-F", "99", "-p", pid, "1")
+	l.begin()
+	textOut, jsonOut, foldedOut := text.wait(10*time.Second), js.wait(10*time.Second), folded.wait(10*time.Second)
+	l.finish()
+
+	header := fmt.Sprintf("Sampling at 99 Hertz of PID [%d] by user + kernel for 2 secs.", l.pid)
+	var total, inBurn uint64
+	for _, s := range jsonStacks(t, "profile", jsonOut, "count", header) {
+		if s.comm != l.comm || s.pid != l.pid {
+			t.Errorf("-p %d: a stack of %s (%d)", l.pid, s.comm, s.pid)
+		}
+		total += s.value
+		if hasInOrder(s.user, "burn_here", "spin_loop", "main") {
+			inBurn += s.value
+		}
+		if len(s.kernel) > 0 && tracerFrame(s.kernel[0]) {
+			t.Errorf("kernel stack starts with the tracer: %v", s.kernel)
+		}
+	}
+	var textTotal uint64
+	for _, e := range entriesOf(parseStacks(t, textOut), l.comm, l.pid) {
+		textTotal += e.value
+	}
+	t.Logf("JSON: %d samples, %d in burn_here <- spin_loop <- main; text: %d samples", total, inBurn, textTotal)
+	if inBurn < 10 || inBurn*2 < total {
+		t.Errorf("want most samples (at least 10) in user frames burn_here <- spin_loop <- main\n%s", jsonOut)
+	}
+	if !within(total, textTotal, 0.2) {
+		t.Errorf("JSON counted %d samples, text %d: want them within 20%%", total, textTotal)
+	}
+
+	header = fmt.Sprintf("Sampling at 99 Hertz of PID [%d] by user + kernel for 1 secs.", l.pid)
+	if len(jsonStacks(t, "profile", foldedOut, "count", header)) == 0 {
+		t.Errorf("-f --json: no stack lines\n%s", foldedOut)
+	}
 }

@@ -98,3 +98,42 @@ func TestRunqlatCgroup(t *testing.T) {
 		t.Errorf("want at least 50 waits of the workload in its cgroup\n%s", out)
 	}
 }
+
+// TestRunqlatJSON: the storm's waits as --json histograms, per process and per pid namespace
+// (labelled by its inode number only); a text run over the same storm counts the same waits.
+func TestRunqlatJSON(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-rqlj", "storm", "4", "2000", "500", "1500")
+	text := start(t, "runqlat", "-P", "-p", strconv.Itoa(l.pid))
+	js := start(t, "runqlat", "--json", "-P", "-m", "-p", strconv.Itoa(l.pid))
+	perNS := start(t, "runqlat", "--json", "--pidnss", "-p", strconv.Itoa(l.pid), "2", "1")
+	vol0, invol0 := l.switches()
+	l.work()
+	vol1, invol1 := l.switches()
+	out := text.stop()
+	lines := jsonLines(t, "runqlat", js.stop())
+	switches := uint64(vol1 - vol0 + invol1 - invol0)
+
+	hs := ofType(lines, "histogram")
+	if len(hs) != 1 || hs[0].str("unit") != "msecs" || hs[0].label("pid") != strconv.Itoa(l.pid) || hs[0].label("comm") != l.comm {
+		t.Fatalf("want one msecs histogram labelled pid=%d comm=%s, got %v", l.pid, l.comm, hs)
+	}
+	total := uint64(hs[0].bucketTotal())
+	slack := uint64(len(l.tids())) + switches/200
+	t.Logf("%d waits in JSON, %d context switches of the storm in /proc", total, switches)
+	if total+slack < switches {
+		t.Errorf("JSON histogram counts %d waits, /proc %d switches", total, switches)
+	}
+	if s := section(t, parseHists(t, out), fmt.Sprintf("pid = %d %s", l.pid, l.comm), out); !agree(s.Total, total) {
+		t.Errorf("text counts %d waits, JSON %d\n%s", s.Total, total, out)
+	}
+
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", l.pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inum := strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+	hs = ofType(jsonLines(t, "runqlat", perNS.wait(15*time.Second)), "histogram")
+	if len(hs) != 1 || hs[0].label("pidns") != inum || hs[0]["labels"].(map[string]any)["comm"] != nil || hs[0].bucketTotal() < 1000 {
+		t.Errorf("want one histogram labelled only pidns=%s, of at least 1000 waits; got %v", inum, hs)
+	}
+}

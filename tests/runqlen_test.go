@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -79,4 +80,72 @@ func checkOccupancy(t *testing.T, out string) {
 	if pct, _ := strconv.ParseFloat(m[1], 64); pct < 20 {
 		t.Errorf("occupancy %.2f%% while 4 threads spin on 2 CPUs\n%s", pct, out)
 	}
+}
+
+// TestRunqlenJSON: the samples of TestRunqlen as --json histograms labelled by CPU, and the
+// occupancy as "table" lines with the counts it comes from; the text runs beside them over the
+// same storm agree.
+func TestRunqlenJSON(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-rqlj", "storm", "4", "3000", "200", "1500")
+	hists := start(t, "runqlen", "--json", "-C", "-f", "199", "1", "1")
+	text := start(t, "runqlen", "-C", "-f", "199", "1", "1")
+	occ := start(t, "runqlen", "--json", "-O", "1", "1")
+	occCPU := start(t, "runqlen", "--json", "-OC", "1", "1")
+	occText := start(t, "runqlen", "-O", "1", "1")
+	l.work()
+
+	var samples, queued uint64
+	cpusSeen := map[string]bool{}
+	for _, h := range ofType(jsonLines(t, "runqlen", hists.wait(15*time.Second)), "histogram") {
+		if h.str("unit") != "tasks" {
+			t.Errorf("histogram %v: want unit tasks", h)
+		}
+		cpusSeen[h.label("cpu")] = true
+		for _, b := range h["buckets"].([]any) {
+			m := b.(map[string]any)
+			if m["low"] != m["high"] {
+				t.Errorf("histogram %v: want linear slots of one", h)
+			}
+			samples += uint64(m["count"].(float64))
+			if m["low"].(float64) > 0 {
+				queued += uint64(m["count"].(float64))
+			}
+		}
+	}
+	if !cpusSeen["0"] || !cpusSeen["1"] {
+		t.Errorf("want histograms labelled cpu 0 and 1, got %v", cpusSeen)
+	}
+	var textSamples uint64
+	for _, s := range parseHists(t, text.wait(15*time.Second)) {
+		textSamples += s.Total
+	}
+	// 199 Hz on each busy CPU for a second, in both runs.
+	t.Logf("%d samples in JSON (%d with a queue), %d in text", samples, queued, textSamples)
+	if samples < 199 || textSamples < 199 || queued == 0 {
+		t.Errorf("%d samples in JSON, %d with a queue, %d in text; want at least 199 each over two busy CPUs", samples, queued, textSamples)
+	}
+
+	// A second at 99 Hz: about 99 samples on each CPU, twice that system-wide.
+	check := func(row jsonLine, least float64) float64 {
+		t.Helper()
+		pct, n, q := row.num("occupancy_pct"), row.num("samples"), row.num("queued")
+		if n < least || q > n || math.Abs(pct-100*q/n) > 1e-9 {
+			t.Errorf("occupancy line %v: want at least %v samples and occupancy_pct = 100*queued/samples", row, least)
+		}
+		return pct
+	}
+	rows := ofType(jsonLines(t, "runqlen", occ.wait(15*time.Second)), "table")
+	if len(rows) != 1 || rows[0]["cpu"] != nil {
+		t.Fatalf("want one system-wide occupancy line, got %v", rows)
+	}
+	if pct := check(rows[0], 99); pct < 20 {
+		t.Errorf("occupancy %.2f%% while 4 threads spin on 2 CPUs", pct)
+	}
+	checkOccupancy(t, occText.wait(15*time.Second))
+	rows = ofType(jsonLines(t, "runqlen", occCPU.wait(15*time.Second)), "table")
+	if len(rows) != 2 || rows[0]["cpu"] != 0.0 || rows[1]["cpu"] != 1.0 {
+		t.Fatalf("want occupancy lines for CPUs 0 and 1, got %v", rows)
+	}
+	check(rows[0], 50)
+	check(rows[1], 50)
 }

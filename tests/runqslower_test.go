@@ -2,9 +2,14 @@ package tests
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestRunqslower(t *testing.T) {
@@ -69,4 +74,65 @@ func TestRunqslowerBadInput(t *testing.T) {
 	badInput(t, "runqslower", "invalid delay", "soon")
 	badInput(t, "runqslower", "unrecognized positional argument", "10", "20")
 	badInput(t, "runqslower", "flag provided but not defined", "--bogus")
+}
+
+// TestRunqslowerJSON: the storm's slow waits as --json events, with the task before them (-P);
+// a text run beside it reports as many.
+func TestRunqslowerJSON(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-rqsj", "storm", "4", "3000", "200", "1000")
+	js := start(t, "runqslower", "--json", "-P", "-p", strconv.Itoa(l.pid), "100")
+	text := start(t, "runqslower", "-p", strconv.Itoa(l.pid), "100")
+	l.work()
+	tids := l.tids()
+	lines := jsonLines(t, "runqslower", js.stop())
+	out := text.stop()
+
+	if starts := ofType(lines, "start"); len(starts) != 1 || starts[0].str("message") != "Tracing run queue latency higher than 100 us" {
+		t.Errorf("want one start line with the banner, got %v", starts)
+	}
+	events := ofType(lines, "event")
+	if len(events) < 10 {
+		t.Fatalf("want at least 10 slow waits of the storm, got %d", len(events))
+	}
+	for _, e := range events {
+		if e.str("comm") != l.comm || !tids[strconv.Itoa(int(e.num("tid")))] || e.num("latency_us") <= 100 ||
+			e.str("prev_comm") == "" || e["prev_tid"] == nil {
+			t.Errorf("bad event %v (storm %s, threads %v)", e, l.comm, tids)
+		}
+	}
+	rows := len(strings.Split(strings.TrimRight(out, "\n"), "\n")) - 2
+	t.Logf("%d slow waits in JSON, %d in text", len(events), rows)
+	// Each tool times the waits itself: one just over 100 us for one may be just under for the other.
+	if d := max(rows, len(events)) - min(rows, len(events)); d > max(3, rows/20) {
+		t.Errorf("text reports %d slow waits, JSON %d\n%s", rows, len(events), out)
+	}
+}
+
+// After Ctrl-C runqslower prints what the kernel had handed over and exits at once: the reader is
+// woken by the signal instead of finishing its 100 ms poll.
+func TestRunqslowerExitsPromptly(t *testing.T) {
+	l := startSchedLoad(t, "bpfu-rqse", "storm", "4", "3000", "200", "30000")
+	io.WriteString(l.stdin, "go\n") // the storm runs on while runqslower starts and stops
+	var took []time.Duration
+	for range 5 {
+		p := start(t, "runqslower", "-p", strconv.Itoa(l.pid), "100")
+		p.waitFor(l.comm, 5*time.Second) // the storm is being reported
+		sent := time.Now()
+		p.cmd.Process.Signal(syscall.SIGINT)
+		<-p.done
+		took = append(took, time.Since(sent))
+		if p.err != nil {
+			t.Fatalf("runqslower: %v\n%s", p.err, p.Stderr())
+		}
+	}
+	slices.Sort(took)
+	median := took[len(took)/2]
+	t.Logf("SIGINT to exit: %v (median %v)", took, median)
+	limit := 20 * time.Millisecond
+	if os.Getenv("BPFUTILS_VM") != "" {
+		limit *= 10 // TCG
+	}
+	if median > limit {
+		t.Errorf("runqslower took %v (median) from SIGINT to exit, want at most %v", median, limit)
+	}
 }

@@ -148,3 +148,50 @@ func TestSoftirqsBadInput(t *testing.T) {
 	badInput(t, "softirqs", fmt.Sprintf("cpu %d out of range", 4096), "--cpu", "4096")
 	badInput(t, "softirqs", "flag provided but not defined", "--bogus")
 }
+
+// TestSoftirqsJSON: the same facts as TestSoftirqs and TestSoftirqsDist, read from --json. Table
+// lines carry each vector's count without -C (and its time); -d -N histogram lines, labelled with
+// the vector, count as many runs.
+func TestSoftirqsJSON(t *testing.T) {
+	t.Run("table", func(t *testing.T) {
+		first := softirqCounts(t)
+		p := start(t, "softirqs", "--json")
+		before, after := softirqWorkload(t, -1, 100, 2*time.Second)
+		out := p.stop()
+		during, lifetime := totals(before, after, -1), totals(first, softirqCounts(t), -1)
+		lines := jsonLines(t, "softirqs", out)
+		if len(lines) == 0 || lines[0].str("type") != "start" {
+			t.Fatalf("first line is not the start line\n%s", out)
+		}
+		counted := map[string]uint64{}
+		for _, r := range ofType(lines, "table") {
+			if r.num("count") < 1 || r["total_usecs"] == nil {
+				t.Errorf("table line without count or total_usecs: %v", r)
+			}
+			counted[r.str("vector")] += uint64(r.num("count"))
+		}
+		checkVectorRows(t, counted, lifetime, "on all CPUs", out)
+		for _, vec := range grewMost(t, "softirq vectors", during, 2, 20) {
+			checkSeen(t, vec, counted[strings.ToLower(vec)], during[vec], lifetime[vec], out)
+		}
+	})
+	t.Run("histograms", func(t *testing.T) {
+		first := softirqCounts(t)
+		p := start(t, "softirqs", "--json", "-dN", "1", "2")
+		before, after := softirqWorkload(t, -1, 100, time.Second) // within the tool's 2 s
+		out := p.wait(10 * time.Second)
+		during, lifetime := totals(before, after, -1), totals(first, softirqCounts(t), -1)
+		lines := jsonLines(t, "softirqs", out)
+		counted := map[string]uint64{}
+		for _, h := range ofType(lines, "histogram") {
+			if h.str("unit") != "nsecs" || h.label("vector") == "" {
+				t.Errorf("histogram %v: want unit nsecs and a vector label", h)
+			}
+			counted[h.label("vector")] += uint64(h.bucketTotal())
+		}
+		checkVectorRows(t, counted, lifetime, "on all CPUs", out)
+		for _, vec := range grewMost(t, "softirq vectors", during, 2, 20) {
+			checkSeen(t, vec, counted[strings.ToLower(vec)], during[vec], lifetime[vec], out)
+		}
+	})
+}

@@ -88,3 +88,48 @@ func TestSoftirqslowerBadInput(t *testing.T) {
 	badInput(t, "softirqslower", "cpu 4096 out of range, system has", "-c", "4096")
 	badInput(t, "softirqslower", "flag provided but not defined", "--bogus")
 }
+
+// TestSoftirqslowerJSON: the same facts as TestSoftirqslower, read from --json: the vector the
+// kernel ran most of during the workload shows up; every event names a stage and a known vector,
+// is at or above the threshold, and no vector/CPU has more events per stage than it ran there.
+func TestSoftirqslowerJSON(t *testing.T) {
+	first := softirqCounts(t)
+	p := start(t, "softirqslower", "--json", "1")
+	before, after := softirqWorkload(t, -1, 100, 2*time.Second)
+	top := strings.ToLower(grewMost(t, "softirq vectors", totals(before, after, -1), 1, 20)[0])
+	p.waitFor(fmt.Sprintf(`"stage":"softirq runtime","vector":%q`, top), 5*time.Second)
+	out := p.stop()
+	last := softirqCounts(t)
+	lines := jsonLines(t, "softirqslower", out)
+	if len(lines) == 0 || lines[0].str("message") != "Tracing softirq latency higher than 1 us... Hit Ctrl-C to end." {
+		t.Fatalf("first line is not the start line\n%s", out)
+	}
+	vector := regexp.MustCompile(`^(hi|timer|net_tx|net_rx|block|irq_poll|tasklet|sched|hrtimer|rcu)$`)
+	perStage := map[string]map[string]uint64{} // stage → vector/CPU → events
+	for _, e := range ofType(lines, "event") {
+		stage := e.str("stage")
+		if stage != "irq(hard) to softirq" && stage != "softirq runtime" || !vector.MatchString(e.str("vector")) ||
+			e.num("latency_us") < 1 || e.str("comm") == "" || e["cpu"] == nil {
+			t.Errorf("bad event %v", e)
+			continue
+		}
+		if perStage[stage] == nil {
+			perStage[stage] = map[string]uint64{}
+		}
+		perStage[stage][perCPUKey(strings.ToUpper(e.str("vector")), int(e.num("cpu")))]++
+	}
+	t.Logf("events by stage and vector/CPU: %v", perStage)
+	var vecs []string
+	for vec := range first {
+		vecs = append(vecs, vec)
+	}
+	ran := perCPUTotals(first, last, vecs...)
+	for stage, n := range perStage {
+		for key, events := range n {
+			if events > ran[key] {
+				t.Errorf("%d %q events for %s; the kernel ran it %d times there over the tool's life\n%s",
+					events, stage, key, ran[key], out)
+			}
+		}
+	}
+}

@@ -191,3 +191,79 @@ func tracerFrame(f string) bool {
 	}
 	return false
 }
+
+// jsonStack is one "stack" line of a stack tool's --json output.
+type jsonStack struct {
+	comm          string // profile, offcputime
+	pid           int
+	waker, target string // wakeuptime
+	value         uint64
+	kernel, user  []string // symbol names, innermost first; "[unknown]" where the symbol is null
+	kernelMissed  bool
+	userMissed    bool
+}
+
+func (s jsonStack) frames() []string { return append(append([]string{}, s.kernel...), s.user...) }
+
+// jsonStacks parses a stack tool's --json output: the "start" line first, with the text
+// header as its message, then "stack" lines whose value is named valueKey and whose frames
+// each have an address; it returns the stacks.
+func jsonStacks(t *testing.T, tool, out, valueKey, header string) []jsonStack {
+	t.Helper()
+	lines := jsonLines(t, tool, out)
+	if len(lines) == 0 || lines[0]["type"] != "start" || lines[0].str("message") != header {
+		t.Fatalf("want a start line with message %q first\n%s", header, out)
+	}
+	if n := len(ofType(lines, "stack")); n != len(lines)-1 {
+		t.Errorf("%d lines besides the start line are not stack lines\n%s", len(lines)-1-n, out)
+	}
+	var stacks []jsonStack
+	for _, l := range ofType(lines, "stack") {
+		v, ok := l[valueKey].(float64)
+		if !ok {
+			t.Errorf("stack line without a number %q: %v", valueKey, l)
+		}
+		s := jsonStack{comm: l.str("comm"), pid: int(l.num("pid")), waker: l.str("waker"), target: l.str("target"), value: uint64(v)}
+		s.kernel, s.kernelMissed = jsonFrames(t, l, "kernel")
+		s.user, s.userMissed = jsonFrames(t, l, "user")
+		stacks = append(stacks, s)
+	}
+	return stacks
+}
+
+// jsonFrames reads one side of a stack line: its symbol names, or whether it was lost.
+func jsonFrames(t *testing.T, l jsonLine, side string) (names []string, missed bool) {
+	t.Helper()
+	v, present := l[side]
+	if present && v == nil {
+		if l[side+"_missed"] != true {
+			t.Errorf("%s is null without %s_missed: %v", side, side, l)
+		}
+		return nil, true
+	}
+	frames, _ := v.([]any)
+	if present && frames == nil {
+		t.Errorf("%s is not an array of frames: %v", side, l)
+	}
+	for _, f := range frames {
+		m, _ := f.(map[string]any)
+		if a, _ := m["address"].(string); !strings.HasPrefix(a, "0x") {
+			t.Errorf("%s frame without an address: %v", side, f)
+		}
+		name, _ := m["symbol"].(string)
+		if name == "" {
+			name = "[unknown]"
+		} else if _, ok := m["offset"].(float64); !ok {
+			t.Errorf("%s frame with a symbol but no offset: %v", side, f)
+		}
+		names = append(names, name)
+	}
+	return names, false
+}
+
+// within reports whether two tools' measures of one workload agree within a fraction of the
+// larger one.
+func within(a, b uint64, fraction float64) bool {
+	d := float64(max(a, b) - min(a, b))
+	return d <= fraction*float64(max(a, b))
+}

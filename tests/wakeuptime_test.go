@@ -122,3 +122,59 @@ func TestWakeuptimeBadInput(t *testing.T) {
 	badInput(t, "wakeuptime", "invalid stack storage size", "--stack-storage-size", "-1")
 	badInput(t, "wakeuptime", "invalid duration", "x")
 }
+
+// --json: one "stack" line per waker stack with the waker, the target, the blocked time in
+// total_us and the waker's kernel frames named by symbol. Beside the text tool on 50 sleeps of
+// 20 ms, both sum the same time. (Not on the ping-pong: there each block lasts microseconds,
+// and the tool attached second counts the first one's wakeup program, a few microseconds a
+// wakeup, as blocked time.)
+func TestWakeuptimeJSON(t *testing.T) {
+	ping, pong := workloadName("wjping"), workloadName("wjpong")
+	l := startStackLoad(t, ping, "pingpong", pong, "700")
+	js := start(t, "wakeuptime", "--json", "-p", strconv.Itoa(l.pid))
+	l.work()
+	jsonOut := js.stop()
+	const header = "Tracing blocked time (us) by kernel stack"
+	var us uint64
+	for _, s := range jsonStacks(t, "wakeuptime", jsonOut, "total_us", header) {
+		if s.target != ping {
+			t.Errorf("-p %d (%s) shows wakeups of %s", l.pid, ping, s.target)
+		}
+		if s.user != nil || s.userMissed || s.comm != "" {
+			t.Errorf("a wakeup with a user stack or a comm: %+v", s)
+		}
+		if len(s.kernel) > 0 && tracerFrame(s.kernel[0]) {
+			t.Errorf("kernel stack starts with the tracer: %v", s.kernel)
+		}
+		if s.waker == pong && (hasInOrder(s.kernel, "try_to_wake_up", "anon_pipe_write", "vfs_write") ||
+			hasInOrder(s.kernel, "try_to_wake_up", "pipe_write", "vfs_write")) {
+			us += s.value
+		}
+	}
+	t.Logf("%d us blocked until %s's pipe writes", us, pong)
+	if us == 0 {
+		t.Errorf("want %s woken by %s in try_to_wake_up <- pipe_write <- vfs_write\n%s", ping, pong, jsonOut)
+	}
+
+	sleeper := workloadName("wjsleep")
+	l = startStackLoad(t, sleeper, "sleep", "50", "20")
+	pid := strconv.Itoa(l.pid)
+	text := start(t, "wakeuptime", "-p", pid)
+	js = start(t, "wakeuptime", "--json", "-p", pid)
+	l.work()
+	textOut, jsonOut := text.stop(), js.stop()
+	var slept, textSlept uint64
+	for _, s := range jsonStacks(t, "wakeuptime", jsonOut, "total_us", header) {
+		if s.target != sleeper {
+			t.Errorf("-p %d (%s) shows wakeups of %s", l.pid, sleeper, s.target)
+		}
+		slept += s.value
+	}
+	for _, e := range parseWakeups(t, textOut) {
+		textSlept += e.us
+	}
+	t.Logf("%s blocked %d us in JSON, %d us in text", sleeper, slept, textSlept)
+	if slept < 49*20000 || !within(slept, textSlept, 0.05) {
+		t.Errorf("want at least 49 x 20 ms blocked in JSON and text, within 5%%: %d us, %d us\n%s\n%s", slept, textSlept, textOut, jsonOut)
+	}
+}

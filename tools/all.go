@@ -4,44 +4,43 @@ package tools
 import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/tools/biolatency"
-	// "github.com/bpfutils/bpfutils/tools/biopattern"
+	"github.com/bpfutils/bpfutils/tools/biopattern"
 	"github.com/bpfutils/bpfutils/tools/biosnoop"
-	// "github.com/bpfutils/bpfutils/tools/bitesize"
-	// "github.com/bpfutils/bpfutils/tools/cpudist"
-	// "github.com/bpfutils/bpfutils/tools/cpufreq"
-	// "github.com/bpfutils/bpfutils/tools/execsnoop"
-	// "github.com/bpfutils/bpfutils/tools/hardirqs"
-	// "github.com/bpfutils/bpfutils/tools/llcstat"
-	// "github.com/bpfutils/bpfutils/tools/offcputime"
-	// "github.com/bpfutils/bpfutils/tools/opensnoop"
-	// "github.com/bpfutils/bpfutils/tools/profile"
-	// "github.com/bpfutils/bpfutils/tools/runqlat"
-	// "github.com/bpfutils/bpfutils/tools/runqlen"
-	// "github.com/bpfutils/bpfutils/tools/runqslower"
-	// "github.com/bpfutils/bpfutils/tools/softirqs"
-	// "github.com/bpfutils/bpfutils/tools/softirqslower"
-	// "github.com/bpfutils/bpfutils/tools/wakeuptime"
+	"github.com/bpfutils/bpfutils/tools/bitesize"
+	"github.com/bpfutils/bpfutils/tools/cpudist"
+	"github.com/bpfutils/bpfutils/tools/cpufreq"
+	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/hardirqs"
+	"github.com/bpfutils/bpfutils/tools/llcstat"
+	"github.com/bpfutils/bpfutils/tools/offcputime"
+	"github.com/bpfutils/bpfutils/tools/opensnoop"
+	"github.com/bpfutils/bpfutils/tools/profile"
+	"github.com/bpfutils/bpfutils/tools/runqlat"
+	"github.com/bpfutils/bpfutils/tools/runqlen"
+	"github.com/bpfutils/bpfutils/tools/runqslower"
+	"github.com/bpfutils/bpfutils/tools/softirqs"
+	"github.com/bpfutils/bpfutils/tools/softirqslower"
+	"github.com/bpfutils/bpfutils/tools/wakeuptime"
 )
 
-// HELPERS PORTING TOOLS: read /work/main/HELPERS-READ-FIRST.md before anything else (do not commit).
 // All is the registry; adding a tool adds one line here.
 var All = []app.Tool{
 	biolatency.Tool,
-	// biopattern.Tool,
+	biopattern.Tool,
 	biosnoop.Tool,
-	// bitesize.Tool,
-	// cpudist.Tool,
-	// cpufreq.Tool,
-	// execsnoop.Tool,
-	// hardirqs.Tool,
-	// llcstat.Tool,
-	// offcputime.Tool,
-	// opensnoop.Tool,
-	// profile.Tool,
-	// runqlat.Tool,
-	// runqlen.Tool,
-	// runqslower.Tool,
-	// softirqs.Tool,
-	// softirqslower.Tool,
-	// wakeuptime.Tool,
+	bitesize.Tool,
+	cpudist.Tool,
+	cpufreq.Tool,
+	execsnoop.Tool,
+	hardirqs.Tool,
+	llcstat.Tool,
+	offcputime.Tool,
+	opensnoop.Tool,
+	profile.Tool,
+	runqlat.Tool,
+	runqlen.Tool,
+	runqslower.Tool,
+	softirqs.Tool,
+	softirqslower.Tool,
+	wakeuptime.Tool,
 }

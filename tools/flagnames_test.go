@@ -32,8 +32,14 @@ func TestFlagNames(t *testing.T) {
 		"execsnoop": {
 			{"T time", boolean}, {"t timestamp", boolean}, {"x fails", boolean}, {"u uid", value},
 			{"q quote", boolean}, {"n name", value}, {"l line", value}, {"U print-uid", boolean},
-			{"max-args", value}, {"c cgroup", value},
+			{"max-args", value}, {"c cgroup", value}, {"P ppid", value},
 		},
+		// Python's hardirqs/softirqs spell -d --dist and softirqs' -C --events.
+		"hardirqs": {
+			{"C CPU", boolean}, {"d distributed dist", boolean}, {"c cgroup", value}, {"s cpu", value},
+			{"T timestamp", boolean}, {"N nanoseconds", boolean},
+		},
+		"llcstat": {{"c sample_period", value}, {"t tid", boolean}},
 		"opensnoop": {
 			{"d duration", value}, {"e extended-fields extended_fields", boolean}, {"n name", value},
 			{"p pid", value}, {"t tid", value}, {"T timestamp", boolean}, {"u uid", value},
@@ -49,6 +55,38 @@ func TestFlagNames(t *testing.T) {
 			{"T timestamp", boolean}, {"H host", boolean},
 		},
 		"runqslower": {{"p pid", value}, {"t tid", value}, {"c comm", value}, {"P previous", boolean}},
+		// -I/--include-idle and -e/--extension are BCC's Python cpudist's.
+		"cpudist": {
+			{"O offcpu", boolean}, {"T timestamp", boolean}, {"m milliseconds", boolean}, {"c cgroup", value},
+			{"P pids", boolean}, {"L tids", boolean}, {"p pid", value}, {"I include-idle", boolean},
+			{"e extension", boolean},
+		},
+		"cpufreq": {{"d duration", value}, {"f frequency", value}, {"c cgroup", value}},
+		"softirqs": {
+			{"d distributed dist", boolean}, {"T timestamp", boolean}, {"N nanoseconds", boolean},
+			{"C count events", boolean}, {"c cpu", value},
+		},
+		"softirqslower": {{"c cpu", value}},
+		// -c/--count and -a/--annotations are BCC's Python profile's.
+		"profile": {
+			{"p pid", value}, {"L tid", value}, {"U user-stacks-only", boolean}, {"K kernel-stacks-only", boolean},
+			{"F frequency", value}, {"d delimited", boolean}, {"I include-idle", boolean}, {"f folded", boolean},
+			{"stack-storage-size", value}, {"C cpu", value}, {"perf-max-stack-depth", value},
+			{"c count", value}, {"a annotations", boolean}, {"cgroup", value},
+		},
+		// -U, -K, -d, -f and -s/--offset are BCC's Python offcputime's.
+		"offcputime": {
+			{"p pid", value}, {"t tid", value}, {"u user-threads-only", boolean}, {"k kernel-threads-only", boolean},
+			{"perf-max-stack-depth", value}, {"stack-storage-size", value}, {"m min-block-time", value},
+			{"M max-block-time", value}, {"state", value}, {"U user-stacks-only", boolean},
+			{"K kernel-stacks-only", boolean}, {"d delimited", boolean}, {"f folded", boolean}, {"s offset", boolean},
+		},
+		// -f/--folded is BCC's Python wakeuptime's.
+		"wakeuptime": {
+			{"p pid", value}, {"u user-threads-only", boolean}, {"perf-max-stack-depth", value},
+			{"stack-storage-size", value}, {"m min-block-time", value}, {"M max-block-time", value},
+			{"f folded", boolean},
+		},
 	}
 	for _, tool := range All {
 		groups, ok := want[tool.Name]

@@ -40,7 +40,34 @@ type value[T any] struct {
 	parse func(string) (T, error)
 	name  string
 	text  string
+	// sampleOf gives a value that turns the option's code path on, for --verify's variants
+	// (nil: the option changes nothing the BPF side sees, or no value fits every machine).
+	sampleOf func() string
 }
+
+// sampler is an option that can offer --verify a sample value.
+type sampler interface{ sample() string }
+
+func (v *value[T]) sample() string {
+	if v.sampleOf == nil {
+		return ""
+	}
+	return v.sampleOf()
+}
+
+// withSample gives an option made by Value a sample value for --verify's variants.
+func withSample(f cli.Flag, sample func() string) cli.Flag {
+	if g, ok := f.(*cli.GenericFlag); ok {
+		if s, ok := g.Value.(interface{ setSample(func() string) }); ok {
+			s.setSample(sample)
+		}
+	}
+	return f
+}
+
+func (v *value[T]) setSample(f func() string) { v.sampleOf = f }
+
+func constant(s string) func() string { return func() string { return s } }
 
 func (v *value[T]) Set(s string) error {
 	if s == "" {
@@ -65,7 +92,7 @@ func optionName(name string) string {
 
 // String binds an option whose value is any non-empty text.
 func String(dst *string, names, usage string) cli.Flag {
-	return Value(dst, names, usage, func(s string) (string, error) { return s, nil })
+	return withSample(Value(dst, names, usage, func(s string) (string, error) { return s, nil }), constant("x"))
 }
 
 // Set wraps a parser so that the option's destination records that it was given: a *T that
@@ -82,37 +109,41 @@ func Set[T any](parse func(string) (T, error)) func(string) (*T, error) {
 
 // PID binds a process or thread id option (-p, -t): what names the id in errors ("pid").
 func PID(dst *uint32, names, usage, what string) cli.Flag {
-	return Value(dst, names, usage, func(s string) (uint32, error) { return filter.PID(what, s) })
+	return withSample(Value(dst, names, usage, func(s string) (uint32, error) { return filter.PID(what, s) }), constant("1"))
 }
 
 // IDs binds a comma-separated list of at most max pids or tids (profile -p 1,2,3).
 func IDs(dst *[]uint32, names, usage, what string, max int) cli.Flag {
-	return Value(dst, names, usage, func(s string) ([]uint32, error) { return filter.CommaIDs(what, s, max) })
+	return withSample(Value(dst, names, usage, func(s string) ([]uint32, error) { return filter.CommaIDs(what, s, max) }), constant("1"))
 }
 
 // UID binds a user id option.
 func UID(dst **uint32, names, usage string) cli.Flag {
-	return Value(dst, names, usage, Set(filter.UID))
+	return withSample(Value(dst, names, usage, Set(filter.UID)), constant("0"))
 }
 
-// Cgroup binds the cgroup-v2 directory option; the tracer opens and checks it.
-func Cgroup(dst *string, names string) cli.Flag {
-	return String(dst, names, "Trace process in cgroup `PATH`")
+// Cgroup binds the cgroup-v2 directory option; the tracer opens and checks it. usage ""
+// is "Trace process in cgroup `PATH`".
+func Cgroup(dst *string, names, usage string) cli.Flag {
+	if usage == "" {
+		usage = "Trace process in cgroup `PATH`"
+	}
+	return withSample(String(dst, names, usage), constant("/sys/fs/cgroup"))
 }
 
 // CPU binds an "only this CPU" option (hardirqs -s, softirqs -c, profile -C); dst is -1 when
 // the option is absent.
 func CPU(dst *int, names, usage string) cli.Flag {
 	*dst = -1
-	return Value(dst, names, usage, func(s string) (int, error) {
+	return withSample(Value(dst, names, usage, func(s string) (int, error) {
 		possible, _ := cpus.Possible()
 		return filter.CPU(s, len(possible))
-	})
+	}), constant("0"))
 }
 
 // Positive binds an option whose value is a positive whole number; what names it in errors.
 func Positive(dst *int, names, usage, what string) cli.Flag {
-	return Value(dst, names, usage, func(s string) (int, error) { return filter.Positive(what, s) })
+	return withSample(Value(dst, names, usage, func(s string) (int, error) { return filter.Positive(what, s) }), constant("1"))
 }
 
 // Uint binds an option whose value is a whole number of at most bits bits; errors say what.
@@ -136,10 +167,19 @@ type Disk struct {
 
 // DiskFlag binds a -d DISK option.
 func DiskFlag(dst *Disk, names, usage string) cli.Flag {
-	return Value(dst, names, usage, func(s string) (Disk, error) {
+	return withSample(Value(dst, names, usage, func(s string) (Disk, error) {
 		d := Disk{Name: s}
 		return d, d.resolve()
-	})
+	}), firstDisk)
+}
+
+// firstDisk names a disk of this machine, for --verify's disk-filter variant.
+func firstDisk() string {
+	t, err := blockdev.Load()
+	if err != nil {
+		return ""
+	}
+	return t.First()
 }
 
 func (d *Disk) resolve() error {
@@ -180,6 +220,20 @@ func Millis(dst *bool) cli.Flag {
 func Units(millis bool) string {
 	if millis {
 		return "msecs"
+	}
+	return "usecs"
+}
+
+// Nanoseconds binds the -N switch of the irq tools (hardirqs, softirqs): nanoseconds instead of
+// microseconds.
+func Nanoseconds(dst *bool) cli.Flag {
+	return Bool(dst, "nanoseconds N", "Output in nanoseconds")
+}
+
+// NanoUnits is the time unit -N chooses.
+func NanoUnits(ns bool) string {
+	if ns {
+		return "nsecs"
 	}
 	return "usecs"
 }

@@ -312,18 +312,30 @@ func (t Tool) Outputs(args []string) ([]render.Describer, error) {
 }
 
 // Variants lists the option sets whose specs --verify loads: none (the default), each switch
-// of the tool alone, and the tool's declared variants. Sets the tool refuses are dropped by
+// of the tool alone, each option with a value given a sample value (a pid, a CPU, a cgroup, a
+// disk of this machine), and the tool's declared variants. Sets the tool refuses are dropped by
 // the caller; equal specs are loaded once.
 func (t Tool) Variants() [][]string {
 	in := t.newRun()
 	out := [][]string{nil}
+	var samples [][]string
 	for _, f := range in.flags() {
-		if b, ok := f.(*cli.BoolFlag); ok {
-			out = append(out, []string{"--" + b.Name})
+		switch f := f.(type) {
+		case *cli.BoolFlag:
+			out = append(out, []string{"--" + f.Name})
+		case *cli.GenericFlag:
+			if s, ok := f.Value.(sampler); ok {
+				if v := s.sample(); v != "" {
+					samples = append(samples, []string{optionName(f.Name), v})
+				}
+			}
 		}
 	}
-	return append(out, in.variants()...)
+	return append(append(out, samples...), in.variants()...)
 }
+
+// DeclaredVariants lists the variants the tool declares itself (Def.Variants).
+func (t Tool) DeclaredVariants() [][]string { return t.newRun().variants() }
 
 // Names lists the tool's name and its aliases' names.
 func (t Tool) Names() []string {

@@ -111,3 +111,14 @@ func (t *Table) Filter(name string) (dev uint32, on bool, err error) {
 	dev, err = t.Lookup(name)
 	return dev, err == nil, err
 }
+
+// First returns the name that sorts first, or "" for an empty table.
+func (t *Table) First() string {
+	first := ""
+	for name := range t.byName {
+		if first == "" || name < first {
+			first = name
+		}
+	}
+	return first
+}

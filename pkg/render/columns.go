@@ -164,20 +164,23 @@ func (c *Column[R]) cell(l *Line, r *R) {
 	l.padFrom(mark, c.Width)
 }
 
-// cutFrom keeps at most max characters of what was appended since mark.
+// cutFrom keeps at most max bytes of what was appended since mark, as %.Ns does, but never
+// cuts a UTF-8 character in two: the line stays valid text.
 func (l *Line) cutFrom(mark, max int) {
-	i, n := mark, 0
-	for i < len(l.b) && n < max {
-		_, size := utf8.DecodeRune(l.b[i:])
-		i += size
-		n++
+	end := mark + max
+	if end >= len(l.b) {
+		return
 	}
-	l.b = l.b[:i]
+	for end > mark && !utf8.RuneStart(l.b[end]) {
+		end--
+	}
+	l.b = l.b[:end]
 }
 
-// padFrom pads what was appended since mark to width, printf style.
+// padFrom pads what was appended since mark to width bytes, printf style (printf counts bytes,
+// not characters, and so does the text libbpf-tools prints).
 func (l *Line) padFrom(mark, width int) {
-	n := utf8.RuneCount(l.b[mark:])
+	n := len(l.b) - mark
 	switch {
 	case width < 0:
 		l.spaces(-width, n)

@@ -33,7 +33,24 @@ func testRecords(kind string) *Records[row] {
 var rows = []row{
 	{1, []byte("init"), 0.5, "a", 0},
 	{4194304, []byte("a-much-longer-command-name"), 12345.678, "longer name", -2},
-	{7, []byte("héllo"), 1, "", 123},
+	{7, []byte("hello"), 1, "", 123},
+}
+
+// TestBytesNotCharacters: widths count bytes, as C's printf does, and a cut never splits a
+// character.
+func TestBytesNotCharacters(t *testing.T) {
+	var got bytes.Buffer
+	s := NewSink("demo", FormatText, &got, io.Discard)
+	r := NewRecords(KindEvent,
+		Text("A", -8, "a", func(r *row) []byte { return r.comm }).Max(6),
+		Str("B", 4, "b", func(r *row) string { return r.name }),
+	).To(s)
+	r.Write(&row{comm: []byte("héllo"), name: "é"})
+	r.Write(&row{comm: []byte("abcdeé"), name: "x"})
+	s.Flush()
+	if want := "héllo     é\nabcde       x\n"; got.String() != want {
+		t.Errorf("got %q, want %q", got.String(), want)
+	}
 }
 
 // TestRecordsText holds the declared columns to the printf formats they stand for.

@@ -25,6 +25,13 @@ type Style struct {
 	// Annotate appends "_[k]" to kernel frames in folded output (Python profile's -a), so
 	// flame graph scripts can colour them.
 	Annotate bool
+	// Offsets appends "+0xOFF" to the name of each known frame in multi-line output (Python
+	// offcputime's -s); -v, which shows offsets and addresses, wins.
+	Offsets bool
+	// Wakeup is wakeuptime's multi-line layout, tab-indented: "target:" and the woken task
+	// (Entry.Target), the waker's kernel frames with their addresses, "waker:" and the waker
+	// (Entry.Comm), the value. Folded, an entry with a Target ends with it as its last frame.
+	Wakeup bool
 	// offcputime's multi-line layout differs in three details: unknown kernel frames read
 	// "unknown", verbose frames are numbered ("#0 ", "#1 "... through both stacks), and the
 	// "[Missed ... Stack]" notes go to stderr.
@@ -39,6 +46,10 @@ const unknown = "[unknown]"
 func (s *Style) Write(w io.Writer, e *Entry) {
 	if s.Folded {
 		s.writeFolded(w, e)
+		return
+	}
+	if s.Wakeup {
+		s.writeWakeup(w, e)
 		return
 	}
 	idx := 0
@@ -93,7 +104,32 @@ func (s *Style) writeFolded(w io.Writer, e *Entry) {
 		}
 		s.writeFoldedSide(w, &e.Kernel, true)
 	}
+	if e.Target != "" {
+		io.WriteString(w, ";"+e.Target)
+	}
 	io.WriteString(w, " "+strconv.FormatUint(e.Value, 10)+"\n")
+}
+
+// writeWakeup prints one entry as libbpf-tools' wakeuptime: "\n\t%-16s %s\n" (target),
+// "\t%-16lx %s+0x%lx\n" or "\t%-16lx Unknown\n" per frame, "\t%16s %s\n" (waker),
+// "\t%lld\n". A lost stack shows no frames (the warning after the report counts it).
+func (s *Style) writeWakeup(w io.Writer, e *Entry) {
+	fmt.Fprintf(w, "\n\t%-16s %s\n", "target:", e.Target)
+	for _, f := range e.Kernel.Frames {
+		if f.Known {
+			fmt.Fprintf(w, "\t%-16x %s+0x%x\n", f.Addr, f.Name, f.Offset)
+		} else {
+			fmt.Fprintf(w, "\t%-16x Unknown\n", f.Addr)
+		}
+	}
+	fmt.Fprintf(w, "\t%16s %s\n", "waker:", e.Comm)
+	fmt.Fprintf(w, "\t%d\n", e.Value)
+}
+
+// showsAddresses reports whether the text tells apart frames of one function at different
+// addresses: then entries that BPF keyed apart must stay apart.
+func (s *Style) showsAddresses() bool {
+	return s.Verbose || !s.Folded && (s.Offsets || s.Wakeup)
 }
 
 func (s *Style) writeFoldedSide(w io.Writer, st *Stack, kernel bool) {
@@ -120,6 +156,8 @@ func (s *Style) frame(f syms.Symbol, kernel, folded bool) string {
 		return fmt.Sprintf("0x%x [unknown]", f.Addr)
 	case s.Verbose:
 		return f.Verbose()
+	case f.Known && s.Offsets && !folded:
+		return f.Name + "+0x" + strconv.FormatUint(f.Offset, 16)
 	case f.Known:
 		return f.Name
 	case kernel && !folded && s.UnknownKernel != "":

@@ -1,16 +1,16 @@
-// Package stacks is what the stack tools (profile, offcputime, wakeuptime) share: the
-// --stack-storage-size and --perf-max-stack-depth flags and the stack map they size, turning a
-// key's stack ids into symbolized kernel and user stacks, and printing them the way
-// libbpf-tools do, multi-line with the count under each stack or folded for flame graphs.
+// Package stacks is what the stack tools (profile, offcputime, wakeuptime) share: their
+// options (the stack map's size, -U/-K/-d/-f, -m/-M) and the stack map they size, turning a
+// key's stack ids into symbolized kernel and user stacks, the header line, and printing a
+// report the way libbpf-tools do, multi-line with the value under each stack or folded for
+// flame graphs, or as JSON "stack" lines.
 //
-//	st, err := stacks.ParseStorage(c)           // the two flags
-//	st.Configure(&spec)                         // sizes the object's "stackmap"
+//	stacks.StorageOptions(&c.Storage)           // in Flags: --stack-storage-size, --perf-max-stack-depth
+//	c.Storage.Configure(&spec)                  // in Spec: sizes the object's "stackmap"
 //	r := stacks.NewReader(t.Map("stackmap"), syms.New())
 //	kernel, user := r.Stacks(kernID, userID, tgid)
-//	e := stacks.Entry{Comm: comm, PID: pid, Kernel: kernel, User: user, Value: n}
-//	stacks.Sort(entries, true)
-//	style := stacks.Style{Folded: c.Bool("folded"), Delimited: c.Bool("delimited")}
-//	style.Write(w, &e)
+//	entries = append(entries, stacks.Entry{Comm: comm, PID: pid, Kernel: kernel, User: user, Value: n})
+//	out := stacks.Output{ValueKey: "count", LargestFirst: true}
+//	out.Report(env.Out, &stacks.Style{Folded: c.Mode.Folded}, r, entries)
 //
 // The BPF side includes bpf/include/stacks.bpf.h, which declares the stack map and NO_STACK.
 package stacks
@@ -58,6 +58,7 @@ type Stack struct {
 type Entry struct {
 	Comm   string
 	PID    uint32 // printed after the comm
+	Target string // wakeuptime: the task woken up (Comm is the waker); "" elsewhere
 	Kernel Stack
 	User   Stack
 	Value  uint64 // count or microseconds
@@ -162,7 +163,7 @@ func Merge(entries []Entry) []Entry {
 	var b strings.Builder
 	for _, e := range entries {
 		b.Reset()
-		fmt.Fprintf(&b, "%s\x00%d", e.Comm, e.PID)
+		fmt.Fprintf(&b, "%s\x00%d\x00%s", e.Comm, e.PID, e.Target)
 		for _, st := range []*Stack{&e.Kernel, &e.User} {
 			fmt.Fprintf(&b, "\x00%d", st.State)
 			for _, f := range st.Frames {
@@ -180,8 +181,8 @@ func Merge(entries []Entry) []Entry {
 }
 
 // Sort orders entries by value, the largest first when descending (profile) or last (the
-// Python tools' order, which leaves the largest on screen); ties by comm, then pid, so output
-// does not follow hash order.
+// Python tools' order, which leaves the largest on screen); ties by comm, then target, then
+// pid, so output does not follow hash order.
 func Sort(entries []Entry, descending bool) {
 	slices.SortStableFunc(entries, func(a, b Entry) int {
 		c := cmp.Compare(a.Value, b.Value)
@@ -191,9 +192,6 @@ func Sort(entries []Entry, descending bool) {
 		if c != 0 {
 			return c
 		}
-		if c = cmp.Compare(a.Comm, b.Comm); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.PID, b.PID)
+		return cmp.Or(cmp.Compare(a.Comm, b.Comm), cmp.Compare(a.Target, b.Target), cmp.Compare(a.PID, b.PID))
 	})
 }

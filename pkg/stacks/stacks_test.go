@@ -80,7 +80,7 @@ var entries = []Entry{
 	},
 }
 
-func render(s Style) (stdout, stderr string) {
+func renderStyle(s Style) (stdout, stderr string) {
 	var out, errb bytes.Buffer
 	if s.MissedTo != nil {
 		s.MissedTo = &errb
@@ -95,6 +95,10 @@ func TestStyles(t *testing.T) {
 	offcpu := Style{UnknownKernel: "unknown", Numbered: true, MissedTo: os.Stderr}
 	offcpuVerbose := offcpu
 	offcpuVerbose.Verbose = true
+	offcpuOffsets := offcpu
+	offcpuOffsets.Offsets = true
+	offcpuOffsetsVerbose := offcpuVerbose
+	offcpuOffsetsVerbose.Offsets = true
 	cases := []struct {
 		name  string
 		style Style
@@ -106,10 +110,16 @@ func TestStyles(t *testing.T) {
 		{"profile-f-d-a", Style{Folded: true, Delimited: true, Annotate: true}},
 		{"offcputime", offcpu},
 		{"offcputime-v", offcpuVerbose},
+		// Python offcputime's -s: name+0xOFF for known frames, unknown ones as they were.
+		{"offcputime-s", offcpuOffsets},
+		// -v shows offsets already, with addresses: it wins.
+		{"offcputime-v", offcpuOffsetsVerbose},
+		// -s has no place in folded output (Python refuses -f -s): frames stay names.
+		{"profile-f", Style{Folded: true, Offsets: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, errOut := render(c.style)
+			out, errOut := renderStyle(c.style)
 			if errOut != "" {
 				out += "--- stderr\n" + errOut
 			}
@@ -121,7 +131,7 @@ func TestStyles(t *testing.T) {
 // Folded lines are what flamegraph.pl and inferno read: ";"-separated frames, a space, the
 // count.
 func TestFoldedIsFlameGraphInput(t *testing.T) {
-	out, _ := render(Style{Folded: true, Delimited: true, Annotate: true})
+	out, _ := renderStyle(Style{Folded: true, Delimited: true, Annotate: true})
 	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		i := strings.LastIndexByte(l, ' ')
 		frames, count := l[:max(i, 0)], l[i+1:]

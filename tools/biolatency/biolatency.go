@@ -81,7 +81,7 @@ var Tool = app.Define(app.Def[config]{
 			app.Bool(&c.PerFlag, "flag F flags", "Print a histogram per set of I/O flags"),
 			app.DiskFlag(&c.Disk, "d", "Trace this `DISK` only"),
 			app.Bool(&c.Extension, "extension e", "Summarize average/total value"),
-			app.Cgroup(&c.Cgroup, "cgroup c"),
+			app.Cgroup(&c.Cgroup, "cgroup c", ""),
 		}
 	},
 	Args:    func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },

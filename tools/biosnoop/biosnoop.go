@@ -77,7 +77,7 @@ var Tool = app.Define(app.Def[config]{
 			// --queue is how BCC's Python biosnoop spells it.
 			app.Bool(&c.Queued, "queued Q queue", "Include OS queued time in I/O time"),
 			app.DiskFlag(&c.Disk, "disk d", "Trace this `DISK` only"),
-			app.Cgroup(&c.Cgroup, "cgroup c"),
+			app.Cgroup(&c.Cgroup, "cgroup c", ""),
 			app.Value(&c.MinMs, "min m", "`MIN` latency to trace, in ms", parseMinMs),
 			app.Bool(&c.Timestamp, "timestamp t", "Include timestamp on output"),
 			app.Bool(&c.Pattern, "pattern P", "display block I/O pattern (sequential or random)"),

@@ -3,14 +3,14 @@ package bitesize
 
 import (
 	"bytes"
-	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
-	"github.com/bpfutils/bpfutils/pkg/summary"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -24,7 +24,22 @@ type slots struct {
 	Slots [20]uint32
 }
 
-var Tool = app.Tool{
+// config is bitesize's command line.
+type config struct {
+	Timestamp bool
+	Comm      string
+	Disk      app.Disk
+	Every     app.Every
+}
+
+// rodata mirrors bitesize's const volatile globals.
+type rodata struct {
+	Comm      [16]byte `bpf:"targ_comm"`
+	FilterDev bool     `bpf:"filter_dev"`
+	Dev       uint32   `bpf:"targ_dev"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "bitesize",
 	Usage:     "Summarize block device I/O size as a histogram.",
 	ArgsUsage: "[interval] [count]",
@@ -35,53 +50,48 @@ var Tool = app.Tool{
     bitesize 1 10         # print 1 second summaries, 10 times
     bitesize -T 1         # 1s summaries with timestamps
     bitesize -c fio       # trace fio only`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "Include timestamp on output"},
-		&cli.StringFlag{Name: "comm", Aliases: []string{"c"}, Usage: "Trace this `COMM` only"},
-		&cli.StringFlag{Name: "disk", Aliases: []string{"d"}, Usage: "Trace this `DISK` only"},
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			app.Timestamp(&c.Timestamp, "timestamp T"),
+			app.String(&c.Comm, "comm c", "Trace this `COMM` only"),
+			app.DiskFlag(&c.Disk, "disk d", "Trace this `DISK` only"),
+		}
 	},
-	Action: run,
+	Args:    func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
+	Spec:    spec,
+	Outputs: func(c *config) []render.Describer { return []render.Describer{histograms} },
+	Run:     run,
+})
+
+func spec(c *config) tracer.Spec {
+	return tracer.Spec{
+		Rodata: rodata{Comm: filter.Comm(c.Comm), FilterDev: c.Disk.Filter, Dev: c.Disk.Dev},
+		Probes: []tracer.Probe{tracer.BTFTracepoint("block_rq_issue", "bitesize_issue", "block:block_rq_issue")},
+	}
 }
 
-func run(c *cli.Context) error {
-	interval, count, err := app.Interval(c, 0)
-	if err != nil {
-		return err
-	}
-	_, dev, filterDev, err := app.DiskFilter(c, "disk")
-	if err != nil {
-		return err
-	}
+// histograms declares bitesize's histograms: request sizes in KB, one per command name.
+var histograms = &render.Histograms{Unit: "kbytes", Axis: "Kbytes", Labels: []string{"comm"}}
 
-	t, err := app.Start(tracer.Spec{
-		Object: "bitesize",
-		Rodata: map[string]any{
-			"targ_comm": filter.Comm(c.String("comm")), "filter_dev": filterDev, "targ_dev": dev,
-		},
-		Probes: []tracer.Probe{tracer.BTFTracepoint("block_rq_issue", "bitesize_issue", "block:block_rq_issue")},
-	})
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	hists := t.Map("hists")
-	w := app.Output
-	fmt.Fprintln(w, "Tracing block device I/O... Hit Ctrl-C to end.")
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return app.Report(c.Context, interval, count, func() error {
-		summary.Start(w, c.Bool("timestamp"))
-		err := summary.Log2(w, hists, "Kbytes",
-			func(a, b bpfmap.Entry[key, slots]) int { return bytes.Compare(a.Key.Comm[:], b.Key.Comm[:]) },
-			func(e *bpfmap.Entry[key, slots]) string {
-				return "\nProcess Name = " + filter.CommString(e.Key.Comm[:]) + "\n"
-			},
-			func(s *slots) []uint32 { return s.Slots[:] })
+	return app.Report(env, c.Every, "Tracing block device I/O... Hit Ctrl-C to end.", func() error {
+		env.Out.ReportStart(c.Timestamp)
+		entries, err := bpfmap.Entries[key, slots](hists, true)
 		if err != nil {
 			return err
 		}
-		return w.Flush()
+		// BPF hands entries back in hash order: sorted, reports read alike from one interval
+		// to the next.
+		slices.SortFunc(entries, func(a, b bpfmap.Entry[key, slots]) int { return bytes.Compare(a.Key.Comm[:], b.Key.Comm[:]) })
+		for _, e := range entries {
+			comm := filter.CommString(e.Key.Comm[:])
+			env.Out.Histogram(histograms, &render.Hist{
+				Caption: "\nProcess Name = " + comm + "\n",
+				Labels:  []string{comm},
+				Counts:  render.Counts(e.Value.Slots[:]),
+			})
+		}
+		return nil
 	})
 }

@@ -3,8 +3,10 @@
 package cpudist
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,7 +15,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
-	"github.com/bpfutils/bpfutils/pkg/summary"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -36,7 +38,26 @@ const (
 	byThread
 )
 
-var Tool = app.Tool{
+// config is cpudist's command line.
+type config struct {
+	OffCPU, Timestamp, Millis, PerProcess, PerThread, Extension, IncludeIdle bool
+	Pid                                                                      uint32
+	Cgroup                                                                   string
+	Every                                                                    app.Every
+	// PidMax is the kernel's pid_max, read once the command line is parsed: it sizes the maps.
+	PidMax uint32
+}
+
+// rodata mirrors cpudist's const volatile globals.
+type rodata struct {
+	GroupBy int32  `bpf:"group_by"`
+	OffCPU  bool   `bpf:"offcpu"`
+	Millis  bool   `bpf:"in_ms"`
+	Tgid    uint32 `bpf:"target_tgid"`
+	SumUp   bool   `bpf:"sum_up"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "cpudist",
 	Usage:     "Summarize on-CPU time per task as a histogram",
 	ArgsUsage: "[interval] [count]",
@@ -50,105 +71,123 @@ var Tool = app.Tool{
     cpudist -mT 1        # 1s summaries, milliseconds, and timestamps
     cpudist -P           # show each PID separately
     cpudist -p 185       # trace PID 185 only
+    cpudist -I           # include CPU idle time
     cpudist -e           # show extension summary (average/total/count)`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "offcpu", Aliases: []string{"O"}, Usage: "measure off-CPU time"},
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "include timestamp on output"},
-		&cli.BoolFlag{Name: "milliseconds", Aliases: []string{"m"}, Usage: "millisecond histogram"},
-		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "trace process in cgroup path"},
-		&cli.BoolFlag{Name: "pids", Aliases: []string{"P"}, Usage: "print a histogram per process ID"},
-		&cli.BoolFlag{Name: "tids", Aliases: []string{"L"}, Usage: "print a histogram per thread ID"},
-		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "trace this PID only"},
-		&cli.BoolFlag{Name: "extension", Aliases: []string{"e"}, Usage: "show extension summary (average/total/count)"},
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			app.Bool(&c.OffCPU, "offcpu O", "measure off-CPU time"),
+			app.Bool(&c.Timestamp, "timestamp T", "include timestamp on output"),
+			app.Bool(&c.Millis, "milliseconds m", "millisecond histogram"),
+			app.Cgroup(&c.Cgroup, "cgroup c", "trace process in cgroup path"),
+			// As in libbpf-tools, -P wins over -L.
+			app.Bool(&c.PerProcess, "pids P", "print a histogram per process ID"),
+			app.Bool(&c.PerThread, "tids L", "print a histogram per thread ID"),
+			app.PID(&c.Pid, "pid p", "trace this PID only", "pid"),
+			// BCC's Python cpudist leaves the idle tasks out unless -I; libbpf-tools, whose
+			// output this is, always counts them: -I is accepted and changes nothing.
+			app.Bool(&c.IncludeIdle, "include-idle I", "include CPU idle time (always, as libbpf-tools does)"),
+			app.Bool(&c.Extension, "extension e", "show extension summary (average/total/count)"),
+		}
 	},
-	Action: run,
+	Args: func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
+	Check: func(c *config) (err error) {
+		c.PidMax, err = readPidMax()
+		return err
+	},
+	Spec: spec,
+	Outputs: func(c *config) []render.Describer {
+		_, key := grouping(c)
+		return []render.Describer{key.Histograms(app.Units(c.Millis)), extensionRecords()}
+	},
+	Run: run,
+})
+
+// grouping is how the histograms are keyed, as the BPF program numbers it and as captions
+// name it.
+func grouping(c *config) (int32, render.TaskKey) {
+	switch {
+	case c.PerProcess:
+		return byProcess, "pid"
+	case c.PerThread:
+		return byThread, "tid"
+	}
+	return byNone, ""
 }
 
-func run(c *cli.Context) error {
-	interval, count, err := app.Interval(c, 0)
-	if err != nil {
-		return err
-	}
-	groupBy, caption := byNone, ""
-	switch {
-	case c.Bool("pids") && c.Bool("tids"):
-		return app.Usagef("pids and tids can't be used together")
-	case c.Bool("pids"):
-		groupBy, caption = byProcess, "pid"
-	case c.Bool("tids"):
-		groupBy, caption = byThread, "tid"
-	}
-	var tgid uint32
-	if s := c.String("pid"); s != "" {
-		if tgid, err = filter.PID("pid", s); err != nil {
-			return app.UsageError{Err: err}
-		}
-	}
-	pidMax, err := readPidMax()
-	if err != nil {
-		return err
-	}
+func spec(c *config) tracer.Spec {
+	by, _ := grouping(c)
 	hists := uint32(1)
-	if groupBy != byNone {
-		hists = pidMax
+	if by != byNone {
+		hists = c.PidMax
 	}
-	ms, offcpu, ext := c.Bool("milliseconds"), c.Bool("offcpu"), c.Bool("extension")
-
-	t, err := app.Start(tracer.Spec{
-		Object: "cpudist",
-		Rodata: map[string]any{
-			"group_by": groupBy, "offcpu": offcpu, "in_ms": ms, "target_tgid": tgid, "sum_up": ext,
+	return tracer.Spec{
+		Rodata: rodata{
+			GroupBy: by, OffCPU: c.OffCPU, Millis: c.Millis, Tgid: c.Pid, SumUp: c.Extension,
 		},
 		Probes: []tracer.Probe{
 			tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch"),
 		},
 		// Idle tasks take one start entry per CPU beyond the pid range.
-		MaxEntries: map[string]uint32{"since": pidMax + 1024, "hists": hists},
-		Cgroup:     c.String("cgroup"),
-	})
-	if err != nil {
-		return err
+		MaxEntries: map[string]uint32{"since": c.PidMax + 1024, "hists": hists},
+		Cgroup:     c.Cgroup,
 	}
-	defer t.Close()
+}
 
-	w := app.Output
-	if offcpu {
-		fmt.Fprintln(w, "Tracing off-CPU time... Hit Ctrl-C to end.")
-	} else {
-		fmt.Fprintln(w, "Tracing on-CPU time... Hit Ctrl-C to end.")
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	_, key := grouping(c)
+	units := app.Units(c.Millis)
+	decl := key.Histograms(units)
+	ext := extensionRecords().To(env.Out)
+	banner := "Tracing on-CPU time... Hit Ctrl-C to end."
+	if c.OffCPU {
+		banner = "Tracing off-CPU time... Hit Ctrl-C to end."
 	}
-	w.Flush()
-	units := "usecs"
-	if ms {
-		units = "msecs"
-	}
-	timestamp := c.Bool("timestamp")
-	return app.Report(c.Context, interval, count, func() error {
-		summary.Start(w, timestamp)
-		err := summary.Log2PerTask(w, t.Map("hists"), units, caption,
-			func(h *histogram) []uint32 { return h.Slots[:] }, func(h *histogram) []byte { return h.Comm[:] })
+	hists := t.Map("hists")
+	return app.Report(env, c.Every, banner, func() error {
+		env.Out.ReportStart(c.Timestamp)
+		entries, err := bpfmap.Entries[uint32, histogram](hists, true)
 		if err != nil {
 			return err
 		}
-		if ext {
-			if err := printTotal(t, units); err != nil {
-				return err
-			}
+		slices.SortFunc(entries, func(a, b bpfmap.Entry[uint32, histogram]) int { return cmp.Compare(a.Key, b.Key) })
+		for _, e := range entries {
+			h := key.Hist(e.Key, filter.CommBytes(e.Value.Comm[:]), render.Counts(e.Value.Slots[:]))
+			env.Out.Histogram(decl, &h)
 		}
-		return w.Flush()
+		if c.Extension {
+			return printExtension(env.Out, t, ext, units)
+		}
+		return nil
 	})
 }
 
-// printTotal prints and resets the sum of durations, as Python cpudist's -e does.
-func printTotal(t *tracer.Tracer, units string) error {
+// summary is one -e report: the durations counted since the last, in unit.
+type summary struct {
+	unit string
+	total
+}
+
+// extensionRecords declares the -e summary's JSON line ("table"): the mean, sum and number of
+// the durations counted. Text prints its own line.
+func extensionRecords() *render.Records[summary] {
+	return render.NewRecords(render.KindTable,
+		render.JSONOnly(render.Str("", 0, "unit", func(s *summary) string { return s.unit })),
+		render.JSONOnly(render.Uint("", 0, "avg", func(s *summary) uint64 { return s.Total / s.Count })),
+		render.JSONOnly(render.Uint("", 0, "total", func(s *summary) uint64 { return s.Total })),
+		render.JSONOnly(render.Uint("", 0, "count", func(s *summary) uint64 { return s.Count })),
+	)
+}
+
+// printExtension reports and resets the sum of durations, as Python cpudist's -e does.
+func printExtension(out *render.Sink, t *tracer.Tracer, ext *render.Records[summary], units string) error {
 	m, key := t.Map("totals"), uint32(0)
 	sum, _ := bpfmap.Lookup[total](m, &key)
 	if err := bpfmap.Update(m, &key, &total{}); err != nil {
 		return err
 	}
 	if sum.Count > 0 {
-		fmt.Fprintf(app.Output, "\navg = %d %s, total: %d %s, count: %d\n\n",
-			sum.Total/sum.Count, units, sum.Total, units, sum.Count)
+		out.Printf("\navg = %d %s, total: %d %s, count: %d\n\n", sum.Total/sum.Count, units, sum.Total, units, sum.Count)
+		ext.Write(&summary{units, sum})
 	}
 	return nil
 }

@@ -3,9 +3,7 @@ package cpufreq
 
 import (
 	"cmp"
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,8 +17,8 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/cpus"
 	"github.com/bpfutils/bpfutils/pkg/filter"
-	"github.com/bpfutils/bpfutils/pkg/hist"
 	"github.com/bpfutils/bpfutils/pkg/perfevent"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -32,11 +30,22 @@ type hkey struct{ Comm [16]byte }
 // histogram mirrors struct cpufreq_hist.
 type histogram struct{ Slots [26]uint32 }
 
-// sysfsCPU is where the CPUs' current frequencies are read at start. BPFUTILS_CPUFREQ_SYSFS
-// points it at a copy, so tests can run the sampling on machines without frequency scaling.
-var sysfsCPU = "/sys/devices/system/cpu"
+// config is cpufreq's command line.
+type config struct {
+	Duration time.Duration
+	Freq     uint64
+	Cgroup   string
+	// CPUs is how many CPUs the machine can have (the highest possible number plus one), read
+	// once the command line is parsed: it sizes the map of their frequencies.
+	CPUs uint32
+	// StartMHz is each online CPU's frequency when the command line was checked, read from
+	// /sys/devices/system/cpu, or from BPFUTILS_CPUFREQ_SYSFS, a copy that lets tests sample on
+	// machines without frequency scaling; NoScaling says why it could not be read.
+	StartMHz  map[int]uint32
+	NoScaling error
+}
 
-var Tool = app.Tool{
+var Tool = app.Define(app.Def[config]{
 	Name:   "cpufreq",
 	Usage:  "Sampling CPU freq system-wide & by process. Ctrl-C to end.",
 	Object: "cpufreq",
@@ -49,105 +58,117 @@ var Tool = app.Tool{
     cpufreq -d 5    # sample for 5 seconds only
     cpufreq -c CG   # Trace process under cgroupsPath CG
     cpufreq -f 199  # sample CPU freq at 199HZ`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "duration", Aliases: []string{"d"}, Usage: "Duration to sample in seconds"},
-		&cli.StringFlag{Name: "frequency", Aliases: []string{"f"}, Value: "99", Usage: "Sample with a certain frequency"},
-		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "Trace process in cgroup path"},
+	Flags: func(c *config) []cli.Flag {
+		c.Freq = 99
+		return []cli.Flag{
+			app.Value(&c.Duration, "duration d", "Duration to sample in seconds", parseDuration),
+			app.Value(&c.Freq, "frequency f", "Sample with a certain frequency", parseFreq),
+			app.Cgroup(&c.Cgroup, "cgroup c", "Trace process in cgroup path"),
+		}
 	},
-	Action: run,
+	Check: func(c *config) error {
+		possible, err := cpus.Possible()
+		if err != nil {
+			return err
+		}
+		c.CPUs = uint32(possible[len(possible)-1] + 1)
+		online, err := cpus.Online()
+		if err != nil {
+			return err
+		}
+		sysfs := cmp.Or(os.Getenv("BPFUTILS_CPUFREQ_SYSFS"), "/sys/devices/system/cpu")
+		// Not an error here: the options are fine, and --verify and the docs still read the
+		// tool's spec and outputs on a machine without frequency scaling.
+		c.StartMHz, c.NoScaling = currentMHz(sysfs, online)
+		return nil
+	},
+	Spec: func(c *config) tracer.Spec {
+		if c.NoScaling != nil {
+			// Load no program: Run stops at once with NoScaling, as libbpf-tools does before loading.
+			return tracer.Spec{}
+		}
+		return tracer.Spec{
+			Probes:     []tracer.Probe{tracer.BTFTracepoint("CPU frequency changes", "cpu_frequency", "power:cpu_frequency")},
+			Manual:     []string{"freq_sample"},
+			MaxEntries: map[string]uint32{"cpu_mhz": c.CPUs},
+			Cgroup:     c.Cgroup,
+		}
+	},
+	Outputs: func(*config) []render.Describer { return []render.Describer{perComm, syswide} },
+	Run:     run,
+})
+
+func parseDuration(s string) (time.Duration, error) {
+	n, err := strconv.ParseUint(s, 10, 31)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("Invalid duration: %s", s)
+	}
+	return time.Duration(n) * time.Second, nil
 }
 
-func run(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return app.Usagef("unrecognized positional argument: %s", c.Args().First())
+func parseFreq(s string) (uint64, error) {
+	n, err := strconv.ParseUint(s, 10, 31)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("Invalid freq (in HZ): %s", s)
 	}
-	duration := app.Forever
-	if c.IsSet("duration") {
-		n, err := strconv.ParseUint(c.String("duration"), 10, 31)
-		if err != nil || n == 0 {
-			return app.Usagef("Invalid duration: %s", c.String("duration"))
-		}
-		duration = time.Duration(n) * time.Second
-	}
-	freq, err := strconv.ParseUint(c.String("frequency"), 10, 31)
-	if err != nil || freq == 0 {
-		return app.Usagef("Invalid freq (in HZ): %s", c.String("frequency"))
-	}
-	if dir := os.Getenv("BPFUTILS_CPUFREQ_SYSFS"); dir != "" {
-		sysfsCPU = dir
-	}
-	online, err := cpus.Online()
-	if err != nil {
-		return err
-	}
-	startMHz, err := currentMHz(online)
-	if err != nil {
-		return err
-	}
-	possible, err := cpus.Possible()
-	if err != nil {
-		return err
-	}
+	return n, nil
+}
 
-	t, err := app.Start(tracer.Spec{
-		Object:     "cpufreq",
-		Probes:     []tracer.Probe{tracer.BTFTracepoint("CPU frequency changes", "cpu_frequency", "power:cpu_frequency")},
-		Manual:     []string{"freq_sample"},
-		MaxEntries: map[string]uint32{"cpu_mhz": uint32(possible[len(possible)-1] + 1)},
-		Cgroup:     c.String("cgroup"),
-	})
-	if err != nil {
-		return err
+// The histograms cpufreq reports: one per process name, then the system-wide one, both in
+// linear slots of 200 MHz. In text a process's histogram is labelled with its name.
+var (
+	perComm = &render.Histograms{Unit: "MHz", Labels: []string{"comm"}, Linear: true, Step: stepMHz}
+	syswide = &render.Histograms{Unit: "MHz", Axis: "syswide", Linear: true, Step: stepMHz}
+)
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	if c.NoScaling != nil {
+		return c.NoScaling
 	}
-	defer t.Close()
 	mhzMap := t.Map("cpu_mhz")
-	for cpu, mhz := range startMHz {
+	for cpu, mhz := range c.StartMHz {
 		key := uint32(cpu)
 		if err := bpfmap.Update(mhzMap, &key, &mhz); err != nil {
 			return err
 		}
 	}
-	if err := perfevent.AttachCPUClock(t, "freq_sample", int(freq)); err != nil {
+	if err := perfevent.AttachCPUClock(t, "freq_sample", int(c.Freq)); err != nil {
 		return err
 	}
-
-	w := app.Output
-	fmt.Fprintln(w, "Sampling CPU freq system-wide & by process. Ctrl-C to end.")
-	w.Flush()
-	// The tool's context ends on Ctrl-C.
-	ctx, cancel := context.WithTimeout(c.Context, duration)
-	defer cancel()
-	<-ctx.Done()
-
-	entries, err := bpfmap.Entries[hkey, histogram](t.Map("comm_hists"), false)
-	if err != nil {
-		return err
-	}
-	zero := uint32(0)
-	syswide, _ := bpfmap.Lookup[histogram](t.Map("syswide"), &zero)
-	fmt.Fprintln(w)
-	report(w, entries, syswide)
-	return w.Flush()
+	return app.ReportOnce(env, c.Duration, "Sampling CPU freq system-wide & by process. Ctrl-C to end.", func() error {
+		entries, err := bpfmap.Entries[hkey, histogram](t.Map("comm_hists"), false)
+		if err != nil {
+			return err
+		}
+		zero := uint32(0)
+		sys, _ := bpfmap.Lookup[histogram](t.Map("syswide"), &zero)
+		env.Out.Printf("\n")
+		report(env.Out, entries, sys)
+		return nil
+	})
 }
 
-// report prints a histogram per process name, then the system-wide one.
-func report(w io.Writer, comms []bpfmap.Entry[hkey, histogram], syswide histogram) {
+// report renders a histogram per process name, then the system-wide one.
+func report(out *render.Sink, comms []bpfmap.Entry[hkey, histogram], sys histogram) {
 	slices.SortFunc(comms, func(a, b bpfmap.Entry[hkey, histogram]) int {
 		return cmp.Compare(filter.CommString(a.Key.Comm[:]), filter.CommString(b.Key.Comm[:]))
 	})
 	for _, e := range comms {
-		hist.Linear(w, e.Value.Slots[:], 0, stepMHz, filter.CommString(e.Key.Comm[:]))
-		fmt.Fprintln(w)
+		comm := filter.CommString(e.Key.Comm[:])
+		d := *perComm
+		d.Axis = comm
+		out.Histogram(&d, &render.Hist{Labels: []string{comm}, Counts: render.Counts(e.Value.Slots[:])})
+		out.Printf("\n")
 	}
-	fmt.Fprintln(w)
-	hist.Linear(w, syswide.Slots[:], 0, stepMHz, "syswide")
+	out.Printf("\n")
+	out.Histogram(syswide, &render.Hist{Counts: render.Counts(sys.Slots[:])})
 }
 
-// currentMHz reads each online CPU's frequency as cpufreq reports it (kHz), in MHz.
-func currentMHz(online []int) (map[int]uint32, error) {
+// currentMHz reads each online CPU's frequency as cpufreq reports it (kHz) under sysfs, in MHz.
+func currentMHz(sysfs string, online []int) (map[int]uint32, error) {
 	mhz := map[int]uint32{}
 	for _, cpu := range online {
-		path := filepath.Join(sysfsCPU, fmt.Sprintf("cpu%d", cpu), "cpufreq", "scaling_cur_freq")
+		path := filepath.Join(sysfs, fmt.Sprintf("cpu%d", cpu), "cpufreq", "scaling_cur_freq")
 		b, err := os.ReadFile(path)
 		if err != nil {
 			if pe, ok := err.(*os.PathError); ok {

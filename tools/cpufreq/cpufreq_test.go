@@ -1,6 +1,7 @@
 package cpufreq
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/render"
 )
 
 func TestReport(t *testing.T) {
@@ -21,7 +23,9 @@ func TestReport(t *testing.T) {
 		{Key: hkey{filter.Comm("empty")}},
 	}
 	var b strings.Builder
-	report(&b, comms, sys)
+	out := render.NewSink("cpufreq", render.FormatText, &b, io.Discard)
+	report(out, comms, sys)
+	out.Flush()
 	want, err := os.ReadFile("testdata/report.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -33,20 +37,18 @@ func TestReport(t *testing.T) {
 
 func TestCurrentMHz(t *testing.T) {
 	dir := t.TempDir()
-	defer func(old string) { sysfsCPU = old }(sysfsCPU)
-	sysfsCPU = dir
 	for cpu, khz := range map[string]string{"cpu0": "2400000\n", "cpu1": "800123\n", "cpu2": "fast\n"} {
 		os.MkdirAll(filepath.Join(dir, cpu, "cpufreq"), 0o755)
 		os.WriteFile(filepath.Join(dir, cpu, "cpufreq", "scaling_cur_freq"), []byte(khz), 0o644)
 	}
-	got, err := currentMHz([]int{0, 1})
+	got, err := currentMHz(dir, []int{0, 1})
 	if err != nil || got[0] != 2400 || got[1] != 800 {
 		t.Errorf("currentMHz = %v, %v", got, err)
 	}
-	if _, err := currentMHz([]int{2}); err == nil || !strings.Contains(err.Error(), `cannot parse`) {
+	if _, err := currentMHz(dir, []int{2}); err == nil || !strings.Contains(err.Error(), `cannot parse`) {
 		t.Errorf("bad value: %v", err)
 	}
-	_, err = currentMHz([]int{3})
+	_, err = currentMHz(dir, []int{3})
 	want := "This tool depends on CPU Frequency Scaling (cannot read " + dir + "/cpu3/cpufreq/scaling_cur_freq: no such file or directory)"
 	if err == nil || err.Error() != want {
 		t.Errorf("missing sysfs: %v, want %s", err, want)

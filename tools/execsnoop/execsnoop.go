@@ -4,13 +4,17 @@ package execsnoop
 import (
 	"bytes"
 	"fmt"
+	"os/user"
+	"strconv"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -31,7 +35,25 @@ type event struct {
 	Args      [128 * 60]byte
 }
 
-var Tool = app.Tool{
+// config is execsnoop's command line.
+type config struct {
+	Time, Timestamp, Fails, Quote, PrintUID bool
+	UID                                     *uint32 // -u: nil for every user
+	PPID                                    uint32  // -P: 0 for every parent
+	Name, Line                              string
+	MaxArgs                                 int
+	Cgroup                                  string
+}
+
+// rodata mirrors execsnoop's const volatile globals.
+type rodata struct {
+	IgnoreFailed bool   `bpf:"ignore_failed"`
+	TargetUID    uint32 `bpf:"target_uid"`
+	MaxArgs      int32  `bpf:"max_args"`
+	TargetPPID   uint32 `bpf:"target_ppid"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:    "execsnoop",
 	Usage:   "Trace exec syscalls",
 	Object:  "execsnoop",
@@ -42,133 +64,177 @@ var Tool = app.Tool{
     execsnoop -T        # include time (HH:MM:SS)
     execsnoop -U        # include UID
     execsnoop -u 1000   # only trace UID 1000
+    execsnoop -u user   # get user UID and trace only them
+    execsnoop -P 181    # only trace new processes whose parent PID is 181
     execsnoop -t        # include timestamps
     execsnoop -q        # add "quotemarks" around arguments
     execsnoop -n main   # only print command lines containing "main"
     execsnoop -l tpkg   # only print command where arguments contains "tpkg"
     execsnoop -c CG     # Trace process under cgroupsPath CG`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "time", Aliases: []string{"T"}, Usage: "include time column on output (HH:MM:SS)"},
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"t"}, Usage: "include timestamp on output"},
-		&cli.BoolFlag{Name: "fails", Aliases: []string{"x"}, Usage: "include failed exec()s"},
-		&cli.StringFlag{Name: "uid", Aliases: []string{"u"}, Usage: "trace this UID only"},
-		&cli.BoolFlag{Name: "quote", Aliases: []string{"q"}, Usage: "add quotemarks (\") around arguments"},
-		&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "only print commands matching this name, any arg"},
-		&cli.StringFlag{Name: "line", Aliases: []string{"l"}, Usage: "only print commands where arg contains this line"},
-		&cli.BoolFlag{Name: "print-uid", Aliases: []string{"U"}, Usage: "print UID column"},
-		&cli.IntFlag{Name: "max-args", Value: defaultMaxArgs, Usage: "maximum number of arguments parsed and displayed"},
-		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "trace process in cgroup path"},
+	Flags: func(c *config) []cli.Flag {
+		c.MaxArgs = defaultMaxArgs
+		return []cli.Flag{
+			app.Bool(&c.Time, "time T", "include time column on output (HH:MM:SS)"),
+			app.Bool(&c.Timestamp, "timestamp t", "include timestamp on output"),
+			app.Bool(&c.Fails, "fails x", "include failed exec()s"),
+			app.Value(&c.UID, "uid u", "trace this `UID` (or user name) only", app.Set(parseUser)),
+			// -P is BCC's Python execsnoop's; libbpf-tools has no parent filter.
+			app.PID(&c.PPID, "ppid P", "trace this parent `PID` only", "ppid"),
+			app.Bool(&c.Quote, "quote q", "add quotemarks (\") around arguments"),
+			app.String(&c.Name, "name n", "only print commands matching this name, any arg"),
+			app.String(&c.Line, "line l", "only print commands where arg contains this line"),
+			app.Bool(&c.PrintUID, "print-uid U", "print UID column"),
+			app.Value(&c.MaxArgs, "max-args", "maximum number of arguments parsed and displayed", parseMaxArgs),
+			app.Cgroup(&c.Cgroup, "cgroup c", ""),
+		}
 	},
-	Action: run,
+	Spec: spec,
+	// The parent filter is a branch the verifier sees only when it is set.
+	Outputs: func(c *config) []render.Describer { return []render.Describer{records(c, nil)} },
+	Run:     run,
+})
+
+// parseUser reads -u as BCC's Python execsnoop does: a number is a UID, anything else a user
+// name, looked up in the user database (/etc/passwd: the binary is built with osusergo).
+func parseUser(s string) (uint32, error) {
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return filter.UID(s)
+	}
+	u, err := user.Lookup(s)
+	if err != nil {
+		return 0, fmt.Errorf("unknown user %q: not a UID nor a user name", s)
+	}
+	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("user %q has UID %q, not a number", s, u.Uid)
+	}
+	return uint32(uid), nil
 }
 
-func run(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return app.Usagef("unrecognized positional argument: %s", c.Args().First())
+func parseMaxArgs(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxArgsLimit {
+		return 0, fmt.Errorf("invalid max-args %q: must be between 1 and %d", s, maxArgsLimit)
 	}
-	maxArgs := c.Int("max-args")
-	if maxArgs < 1 || maxArgs > maxArgsLimit {
-		return app.Usagef("invalid max-args %d: must be between 1 and %d", maxArgs, maxArgsLimit)
-	}
-	uid := uint32(0xffffffff)
-	if s := c.String("uid"); s != "" {
-		var err error
-		if uid, err = filter.UID(s); err != nil {
-			return app.UsageError{Err: err}
-		}
-	}
+	return n, nil
+}
 
-	t, err := app.Start(tracer.Spec{
-		Object: "execsnoop",
-		Rodata: map[string]any{
-			"ignore_failed": !c.Bool("fails"),
-			"target_uid":    uid,
-			"max_args":      int32(maxArgs),
-		},
+func spec(c *config) tracer.Spec {
+	uid := ^uint32(0)
+	if c.UID != nil {
+		uid = *c.UID
+	}
+	return tracer.Spec{
+		Rodata: rodata{IgnoreFailed: !c.Fails, TargetUID: uid, MaxArgs: int32(c.MaxArgs), TargetPPID: c.PPID},
 		Probes: []tracer.Probe{
 			{What: "execve entry", Hooks: []tracer.Hook{{Prog: "execve_enter", Kind: tracer.Tracepoint, Target: "syscalls:sys_enter_execve"}}},
 			{What: "execve exit", Hooks: []tracer.Hook{{Prog: "execve_exit", Kind: tracer.Tracepoint, Target: "syscalls:sys_exit_execve"}}},
 		},
-		Cgroup: c.String("cgroup"),
-	})
-	if err != nil {
-		return err
+		Cgroup: c.Cgroup,
 	}
-	defer t.Close()
-
-	p := printer{
-		time: c.Bool("time"), timestamp: c.Bool("timestamp"), printUID: c.Bool("print-uid"),
-		quote: c.Bool("quote"), name: []byte(c.String("name")), line: []byte(c.String("line")),
-		maxArgs: maxArgs, start: time.Now(),
-	}
-	p.header()
-	return app.Stream(c.Context, t, app.StreamOptions{LostFormat: "Lost %d events!"}, p.print)
 }
 
-type printer struct {
-	time, timestamp, printUID, quote bool
-	name, line                       []byte
-	maxArgs                          int
-	start                            time.Time
-	argv                             []byte
-	out                              app.Line
+// record is one exec as the columns read it.
+type record struct {
+	e     *event
+	comm  []byte
+	args  []byte  // the NUL-terminated arguments, filename first
+	argv  []byte  // as text shows them: space-separated, quoted with -q, " ..." when cut
+	since float64 // seconds since the tool started (-t)
 }
 
-func (p *printer) header() {
-	w := app.Output
-	if p.time {
-		fmt.Fprintf(w, "%-9s", "TIME")
+// records declares execsnoop's lines; now is the wall clock of -T (nil: only the declaration).
+//
+// The C tool prints -t's and -U's headers one space wider than their values ("%-8s " above
+// "%-8.3f", "%-6s " above "%-6d"): the headers carry that space themselves, and the columns are
+// tight, so both line up as libbpf-tools prints them.
+func records(c *config, now func() time.Time) *render.Records[record] {
+	return render.NewRecords(render.KindEvent,
+		render.Custom("TIME", -8, func(l *render.Line, _ *record) { l.Append(now().AppendFormat(l.Bytes(), "15:04:05")) }).
+			If(c.Time),
+		render.Float("TIME(s)  ", -8, 3, "time_s", func(r *record) float64 { return r.since }).Tight().If(c.Timestamp),
+		render.Uint("UID    ", -6, "uid", func(r *record) uint64 { return uint64(r.e.Uid) }).Tight().TextIf(c.PrintUID),
+		render.Text("PCOMM", -16, "comm", func(r *record) []byte { return r.comm }),
+		render.Uint("PID", -6, "pid", func(r *record) uint64 { return uint64(r.e.Pid) }),
+		render.Uint("PPID", -6, "ppid", func(r *record) uint64 { return uint64(r.e.Ppid) }),
+		render.Int("RET", 3, "ret", func(r *record) int64 { return int64(r.e.Retval) }),
+		render.Custom("ARGS", 0, func(l *render.Line, r *record) { l.Text(r.argv, 0) }).
+			JSONWith("args", "array of strings", writeArgs),
+		render.JSONOnly(render.Custom[record]("", 0, nil).JSONWith("args_truncated", "boolean",
+			func(j *render.JSON, key string, r *record) { j.Bool(key, int(r.e.ArgsCount) > c.MaxArgs) })),
+	)
+}
+
+// writeArgs writes the arguments as an array of strings; where one is not valid UTF-8, an
+// array "args_b64" follows with every argument's exact bytes (docs/json.md).
+func writeArgs(j *render.JSON, key string, r *record) {
+	eachArg(j, key, r.args, (*render.JSON).TextElem)
+	if !utf8.Valid(r.args) {
+		eachArg(j, key+"_b64", r.args, (*render.JSON).B64Elem)
 	}
-	if p.timestamp {
-		fmt.Fprintf(w, "%-8s ", "TIME(s)")
+}
+
+func eachArg(j *render.JSON, key string, args []byte, elem func(*render.JSON, []byte) *render.JSON) {
+	j.Array(key)
+	for len(args) > 0 {
+		arg := args
+		if i := bytes.IndexByte(args, 0); i >= 0 {
+			arg, args = args[:i], args[i+1:]
+		} else {
+			args = nil
+		}
+		elem(j, arg)
 	}
-	if p.printUID {
-		fmt.Fprintf(w, "%-6s ", "UID")
-	}
-	fmt.Fprintf(w, "%-16s %-6s %-6s %3s %s\n", "PCOMM", "PID", "PPID", "RET", "ARGS")
-	w.Flush()
+	j.CloseArray()
 }
 
 var argsOffset = unsafe.Offsetof(event{}.Args)
 
-func (p *printer) print(rec []byte) {
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	recs := records(c, env.Out.Now).To(env.Out)
+	h := handler{c: c, recs: recs, name: []byte(c.Name), line: []byte(c.Line), start: time.Now()}
+	return app.Stream(env, t, app.StreamOptions{Header: recs, LostFormat: "Lost %d events!"}, h.handle)
+}
+
+// handler filters and writes each exec.
+type handler struct {
+	c          *config
+	recs       *render.Records[record]
+	name, line []byte
+	start      time.Time
+	r          record
+}
+
+func (h *handler) handle(rec []byte) {
 	e := tracer.Cast[event](rec, argsOffset)
 	if e == nil {
 		return
 	}
-	comm := e.Comm[:]
-	if i := bytes.IndexByte(comm, 0); i >= 0 {
-		comm = comm[:i]
-	}
-	if len(p.name) > 0 && !bytes.Contains(comm, p.name) {
+	r := &h.r
+	r.e, r.comm = e, filter.CommBytes(e.Comm[:])
+	if len(h.name) > 0 && !bytes.Contains(r.comm, h.name) {
 		return
 	}
-	args := rec[argsOffset:]
-	if int(e.ArgsSize) < len(args) {
-		args = args[:e.ArgsSize]
+	r.args = rec[argsOffset:]
+	if int(e.ArgsSize) < len(r.args) {
+		r.args = r.args[:e.ArgsSize]
 	}
-	p.formatArgs(args, int(e.ArgsCount))
-	if len(p.line) > 0 && !bytes.Contains(p.argv, p.line) {
+	r.argv = appendArgs(r.argv[:0], r.args, h.c.Quote)
+	if int(e.ArgsCount) > h.c.MaxArgs {
+		r.argv = append(r.argv, " ..."...)
+	}
+	if len(h.line) > 0 && !bytes.Contains(r.argv, h.line) {
 		return
 	}
-	l := p.out.Reset()
-	if p.time {
-		l.Str(app.Timestamp(), -8).Byte(' ')
+	if h.c.Timestamp {
+		r.since = time.Since(h.start).Seconds()
 	}
-	if p.timestamp {
-		l.Float(time.Since(p.start).Seconds(), -8, 3)
-	}
-	if p.printUID {
-		l.Uint(uint64(e.Uid), -6)
-	}
-	l.Text(comm, -16).Byte(' ').Uint(uint64(e.Pid), -6).Byte(' ').Uint(uint64(e.Ppid), -6).Byte(' ')
-	l.Int(int64(e.Retval), 3).Byte(' ').Text(p.argv, 0).Byte('\n')
-	l.WriteTo(app.Output)
+	h.recs.Write(r)
 }
 
-// formatArgs renders the NUL-separated argv into p.argv.
-func (p *printer) formatArgs(args []byte, count int) {
-	b := p.argv[:0]
+// appendArgs appends the NUL-separated argv as libbpf-tools prints it: separated by spaces,
+// with quote each wrapped in quotemarks, its quotemarks, tabs and newlines escaped.
+func appendArgs(b, args []byte, quote bool) []byte {
 	args = bytes.TrimRight(args, "\x00")
 	for i := 0; len(args) > 0 || i == 0; i++ {
 		arg := args
@@ -180,7 +246,7 @@ func (p *printer) formatArgs(args []byte, count int) {
 		if i > 0 {
 			b = append(b, ' ')
 		}
-		if !p.quote {
+		if !quote {
 			b = append(b, arg...)
 			continue
 		}
@@ -199,8 +265,5 @@ func (p *printer) formatArgs(args []byte, count int) {
 		}
 		b = append(b, '"')
 	}
-	if count > p.maxArgs {
-		b = append(b, " ..."...)
-	}
-	p.argv = b
+	return b
 }

@@ -2,6 +2,7 @@
 package hardirqs
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -11,8 +12,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
-	"github.com/bpfutils/bpfutils/pkg/hist"
-	"github.com/bpfutils/bpfutils/pkg/summary"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -30,7 +30,26 @@ type info struct {
 	Slots [20]uint32
 }
 
-var Tool = app.Tool{
+// entry is one handler (on one CPU with -C) as the handlers map holds it.
+type entry = bpfmap.Entry[key, info]
+
+// config is hardirqs' command line.
+type config struct {
+	PerCPU, Dist, Timestamp, Nanoseconds bool
+	Cgroup                               string
+	CPU                                  int
+	Every                                app.Every
+}
+
+// rodata mirrors hardirqs' const volatile globals.
+type rodata struct {
+	PerCPU  bool  `bpf:"per_cpu"`
+	AsHist  bool  `bpf:"as_hist"`
+	InNs    bool  `bpf:"in_ns"`
+	OnlyCPU int32 `bpf:"only_cpu"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "hardirqs",
 	Usage:     "Summarize hard irq event time as histograms.",
 	ArgsUsage: "[interval] [count]",
@@ -44,88 +63,108 @@ var Tool = app.Tool{
     hardirqs --cpu 1    # only stat irq on cpu 1
     hardirqs -C         # display separately by CPU
     hardirqs -NT 1      # 1s summaries, nanoseconds, and timestamps`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "CPU", Aliases: []string{"C"}, Usage: "Display separately by CPU"},
-		&cli.BoolFlag{Name: "distributed", Aliases: []string{"d", "dist"}, Usage: "Show distributions as histograms"},
-		&cli.StringFlag{Name: "cgroup", Aliases: []string{"c"}, Usage: "Trace process in cgroup path"},
-		&cli.StringFlag{Name: "cpu", Aliases: []string{"s"}, Usage: "Only stat irq on selected cpu"},
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "Include timestamp on output"},
-		&cli.BoolFlag{Name: "nanoseconds", Aliases: []string{"N"}, Usage: "Output in nanoseconds"},
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			app.Bool(&c.PerCPU, "CPU C", "Display separately by CPU"),
+			app.Bool(&c.Dist, "distributed d dist", "Show distributions as histograms"),
+			app.Cgroup(&c.Cgroup, "cgroup c", ""),
+			app.CPU(&c.CPU, "cpu s", "Only stat irq on selected cpu"),
+			app.Timestamp(&c.Timestamp, "timestamp T"),
+			app.Nanoseconds(&c.Nanoseconds),
+		}
 	},
-	Action: run,
-}
+	Args:    func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
+	Spec:    spec,
+	Outputs: func(c *config) []render.Describer { return []render.Describer{output(c)} },
+	Run:     run,
+})
 
-func run(c *cli.Context) error {
-	interval, count, err := app.Interval(c, 0)
-	if err != nil {
-		return err
-	}
-	onlyCPU, err := app.CPU(c, "cpu")
-	if err != nil {
-		return err
-	}
-	perCPU, dist, ns := c.Bool("CPU"), c.Bool("distributed"), c.Bool("nanoseconds")
-	units := "usecs"
-	if ns {
-		units = "nsecs"
-	}
-
-	t, err := app.Start(tracer.Spec{
-		Object: "hardirqs",
-		Rodata: map[string]any{
-			"per_cpu":  perCPU,
-			"as_hist":  dist,
-			"in_ns":    ns,
-			"only_cpu": int32(onlyCPU),
-		},
+func spec(c *config) tracer.Spec {
+	return tracer.Spec{
+		Rodata: rodata{PerCPU: c.PerCPU, AsHist: c.Dist, InNs: c.Nanoseconds, OnlyCPU: int32(c.CPU)},
 		Probes: []tracer.Probe{
 			tracer.BTFTracepoint("irq handler entry", "irq_entry", "irq:irq_handler_entry"),
 			tracer.BTFTracepoint("irq handler exit", "irq_exit", "irq:irq_handler_exit"),
 		},
-		Cgroup: c.String("cgroup"),
-	})
-	if err != nil {
-		return err
+		Cgroup: c.Cgroup,
 	}
-	defer t.Close()
+}
 
-	w := app.Output
-	fmt.Fprintln(w, "Tracing hard irq event time... Hit Ctrl-C to end.")
-	w.Flush()
+// output is what hardirqs reports: histograms with -d, else the table.
+func output(c *config) render.Describer {
+	if c.Dist {
+		return histograms(c)
+	}
+	return table(c)
+}
+
+// table declares the rows of the default report, one per handler (and CPU with -C). The unit
+// headers are libbpf-tools' "%6s%5s" of "TOTAL_" and the unit: 11 characters, as wide as the
+// values under them.
+func table(c *config) *render.Records[entry] {
+	u := app.NanoUnits(c.Nanoseconds)
+	return render.NewRecords(render.KindTable,
+		render.Text("HARDIRQ", -33, "irq", irq),
+		render.Uint("TOTAL_count", 11, "count", func(e *entry) uint64 { return e.Value.Count }),
+		render.Uint("TOTAL_"+u, 11, "total_"+u, func(e *entry) uint64 { return e.Value.Total }),
+		render.Uint("MAX_"+u, 9, "max_"+u, func(e *entry) uint64 { return e.Value.Max }),
+		render.Uint("CPU", 3, "cpu", func(e *entry) uint64 { return uint64(e.Key.CPU) }).If(c.PerCPU),
+	)
+}
+
+// histograms declares the -d report: one histogram per handler (and CPU with -C).
+func histograms(c *config) *render.Histograms {
+	labels := []string{"irq"}
+	if c.PerCPU {
+		labels = append(labels, "cpu")
+	}
+	return &render.Histograms{Unit: app.NanoUnits(c.Nanoseconds), Labels: labels}
+}
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	handlers := t.Map("handlers")
-	return app.Report(c.Context, interval, count, func() error {
-		summary.Start(w, c.Bool("timestamp"))
+	rows := table(c).To(env.Out)
+	return app.Report(env, c.Every, "Tracing hard irq event time... Hit Ctrl-C to end.", func() error {
+		env.Out.ReportStart(c.Timestamp)
 		entries, err := bpfmap.Entries[key, info](handlers, true)
 		if err != nil {
 			return err
 		}
-		slices.SortFunc(entries, func(a, b bpfmap.Entry[key, info]) int {
-			return cmp.Or(cmp.Compare(name(a.Key), name(b.Key)), cmp.Compare(a.Key.CPU, b.Key.CPU))
-		})
-		if dist {
-			for _, e := range entries {
-				if perCPU {
-					fmt.Fprintf(w, "cpu = %d ", e.Key.CPU)
-				}
-				fmt.Fprintf(w, "hardirq = %s\n", name(e.Key))
-				hist.Log2(w, e.Value.Slots[:], units)
-			}
-			return w.Flush()
-		}
-		fmt.Fprintf(w, "%-33s %11s %6s%5s %4s%5s", "HARDIRQ", "TOTAL_count", "TOTAL_", units, "MAX_", units)
-		if perCPU {
-			fmt.Fprintf(w, " %3s", "CPU")
-		}
-		fmt.Fprintln(w)
-		for _, e := range entries {
-			fmt.Fprintf(w, "%-33s %11d %11d %9d", name(e.Key), e.Value.Count, e.Value.Total, e.Value.Max)
-			if perCPU {
-				fmt.Fprintf(w, " %3d", e.Key.CPU)
-			}
-			fmt.Fprintln(w)
-		}
-		return w.Flush()
+		report(env.Out, c, rows, entries)
+		return nil
 	})
 }
 
-func name(k key) string { return filter.CommString(k.Name[:]) }
+// report prints one interval's handlers, sorted by name and CPU: each one's histogram with -d,
+// else the table (rows is table(c) bound to out).
+func report(out *render.Sink, c *config, rows *render.Records[entry], entries []entry) {
+	slices.SortFunc(entries, func(a, b entry) int {
+		return cmp.Or(bytes.Compare(irq(&a), irq(&b)), cmp.Compare(a.Key.CPU, b.Key.CPU))
+	})
+	if c.Dist {
+		hists := histograms(c)
+		for i := range entries {
+			h := hist(c, &entries[i])
+			out.Histogram(hists, &h)
+		}
+		return
+	}
+	rows.Header()
+	for i := range entries {
+		rows.Write(&entries[i])
+	}
+}
+
+// hist is one handler's histogram, captioned as libbpf-tools does.
+func hist(c *config, e *entry) render.Hist {
+	name := string(irq(e))
+	h := render.Hist{Caption: "hardirq = " + name + "\n", Labels: []string{name}, Counts: render.Counts(e.Value.Slots[:])}
+	if c.PerCPU {
+		h.Caption = fmt.Sprintf("cpu = %d %s", e.Key.CPU, h.Caption)
+		h.Labels = append(h.Labels, fmt.Sprint(e.Key.CPU))
+	}
+	return h
+}
+
+// irq is the handler's name (the irqaction's, as /proc/interrupts shows it).
+func irq(e *entry) []byte { return filter.CommBytes(e.Key.Name[:]) }

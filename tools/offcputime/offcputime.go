@@ -4,8 +4,6 @@ package offcputime
 
 import (
 	"fmt"
-	"os"
-	"slices"
 	"strconv"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/stacks"
 	"github.com/bpfutils/bpfutils/pkg/syms"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
@@ -33,19 +32,50 @@ type value struct {
 	Comm  [16]byte
 }
 
-// maxIDs is OFFCPU_MAX_IDS in bpf/offcputime.h.
+// maxIDs is OFFCPU_MAX_IDS in bpf/offcputime.h, the size of the tgids and pids maps
+// (Def.Consts holds it to the object).
 const maxIDs = 30
 
-var Tool = app.Tool{
+// anyState is the state rodata when --state is absent.
+const anyState = -1
+
+// config is offcputime's command line.
+type config struct {
+	PIDs, TIDs                 []uint32
+	UserThreads, KernelThreads bool
+	Mode                       stacks.Mode
+	Offsets                    bool
+	Block                      stacks.BlockTimes
+	State                      int64
+	Storage                    stacks.Storage
+	Duration                   time.Duration
+}
+
+// rodata mirrors offcputime's const volatile globals.
+type rodata struct {
+	FilterByTgid      bool   `bpf:"filter_by_tgid"`
+	FilterByPid       bool   `bpf:"filter_by_pid"`
+	UserThreadsOnly   bool   `bpf:"user_threads_only"`
+	KernelThreadsOnly bool   `bpf:"kernel_threads_only"`
+	UserStacks        bool   `bpf:"user_stacks"`
+	KernelStacks      bool   `bpf:"kernel_stacks"`
+	State             int64  `bpf:"state"`
+	MinBlockUs        uint64 `bpf:"min_block_us"`
+	MaxBlockUs        uint64 `bpf:"max_block_us"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "offcputime",
 	Usage:     "Summarize off-CPU time by stack trace",
 	ArgsUsage: "[duration]",
 	Object:    "offcputime",
+	Consts:    map[string]int64{"max_entries:tgids": maxIDs, "max_entries:pids": maxIDs},
 	Layouts:   map[string]any{"offcpu_key": key{}, "offcpu_val": value{}},
 	Examples: `
     offcputime             # trace off-CPU stack time until Ctrl-C
     offcputime 5           # trace for 5 seconds only
     offcputime -f 5        # 5 seconds, and output in folded format
+    offcputime -s 5        # 5 seconds, and show symbol offsets
     offcputime -m 1000     # trace only events that last more than 1000 usec
     offcputime -M 10000    # trace only events that last less than 10000 usec
     offcputime -p 185,175,165 # only trace threads for PID 185,175,165
@@ -54,144 +84,120 @@ var Tool = app.Tool{
     offcputime -k          # only trace kernel threads (no user)
     offcputime -U          # only show user space stacks (no kernel)
     offcputime -K          # only show kernel space stacks (no user)`,
-	Flags: slices.Concat([]cli.Flag{
-		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "Trace these PIDs only, comma-separated list"},
-		&cli.StringFlag{Name: "tid", Aliases: []string{"t"}, Usage: "Trace these TIDs only, comma-separated list"},
-		&cli.BoolFlag{Name: "user-threads-only", Aliases: []string{"u"}, Usage: "User threads only (no kernel threads)"},
-		&cli.BoolFlag{Name: "kernel-threads-only", Aliases: []string{"k"}, Usage: "Kernel threads only (no user threads)"},
-	}, stacks.ModeFlags(), stacks.BlockTimeFlags(), []cli.Flag{
-		&cli.StringFlag{Name: "state", Usage: "filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h"},
-	}, stacks.StorageFlags()),
-	Action: run,
+	Flags: func(c *config) []cli.Flag {
+		c.State = anyState
+		flags := []cli.Flag{
+			app.IDs(&c.PIDs, "pid p", "Trace these PIDs only, comma-separated list", "pid", maxIDs),
+			app.IDs(&c.TIDs, "tid t", "Trace these TIDs only, comma-separated list", "tid", maxIDs),
+			app.Bool(&c.UserThreads, "user-threads-only u", "User threads only (no kernel threads)"),
+			app.Bool(&c.KernelThreads, "kernel-threads-only k", "Kernel threads only (no user threads)"),
+		}
+		flags = append(flags, stacks.ModeOptions(&c.Mode)...)
+		// BCC's Python offcputime -s.
+		flags = append(flags, app.Bool(&c.Offsets, "offset s", "show address offsets"))
+		flags = append(flags, stacks.BlockTimeOptions(&c.Block)...)
+		flags = append(flags, app.Value(&c.State, "state",
+			"filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", parseState))
+		return append(flags, stacks.StorageOptions(&c.Storage)...)
+	},
+	Args:  func(c *config) []app.Arg { return app.DurationArg(&c.Duration) },
+	Check: check,
+	Spec:  spec,
+	// Options with values that change what is loaded; the switches are tried alone anyway.
+	Variants: [][]string{
+		{"--state", "0"}, {"--state", "1"}, {"--state", "2"},
+		{"-m", "1000", "-M", "1000000"},
+		{"--stack-storage-size", "16384", "--perf-max-stack-depth", "20"},
+	},
+	Outputs: func(c *config) []render.Describer { return []render.Describer{output()} },
+	Run:     run,
+})
+
+func parseState(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > 2 {
+		return 0, fmt.Errorf("Invalid task state: %s", s)
+	}
+	return n, nil
 }
 
-func run(c *cli.Context) error {
-	duration, err := app.Duration(c)
-	if err != nil {
-		return err
-	}
-	pids, err := app.IDs(c, "pid", maxIDs)
-	if err != nil {
-		return err
-	}
-	tids, err := app.IDs(c, "tid", maxIDs)
-	if err != nil {
-		return err
-	}
-	userThreads, kernelThreads := c.Bool("user-threads-only"), c.Bool("kernel-threads-only")
-	if userThreads && kernelThreads {
+func check(c *config) error {
+	if c.UserThreads && c.KernelThreads {
 		return app.Usagef("user_threads_only and kernel_threads_only cannot be used together.")
 	}
-	userStacks, kernelStacks, err := stacks.OnlySide(c)
-	if err != nil {
-		return app.UsageError{Err: err}
+	if err := c.Mode.Check(); err != nil {
+		return err
 	}
-	if kernelThreads && userStacks {
+	if c.KernelThreads && c.Mode.UserOnly {
 		return app.Usagef("displaying user stacks for kernel threads doesn't make sense.")
 	}
-	minUs, maxUs, err := stacks.ParseBlockTimes(c)
-	if err != nil {
-		return app.UsageError{Err: err}
+	// As BCC's Python offcputime: folded lines stay flame-graph input.
+	if c.Mode.Folded && c.Offsets {
+		return app.Usagef("can only use -f or -s")
 	}
-	state := int64(-1)
-	if s := c.String("state"); s != "" {
-		if state, err = strconv.ParseInt(s, 10, 64); err != nil || state < 0 || state > 2 {
-			return app.Usagef("Invalid task state: %s", s)
-		}
-	}
-	storage, err := stacks.ParseStorage(c)
-	if err != nil {
-		return app.UsageError{Err: err}
-	}
+	return c.Block.Check()
+}
 
-	spec := tracer.Spec{
-		Object: "offcputime",
-		Rodata: map[string]any{
-			"filter_by_tgid": pids != nil, "filter_by_pid": tids != nil,
-			"user_threads_only": userThreads, "kernel_threads_only": kernelThreads,
-			"user_stacks": !kernelStacks, "kernel_stacks": !userStacks,
-			"state": state, "min_block_us": minUs, "max_block_us": maxUs,
+func spec(c *config) tracer.Spec {
+	user, kernel := c.Mode.Sides()
+	s := tracer.Spec{
+		Rodata: rodata{
+			FilterByTgid: c.PIDs != nil, FilterByPid: c.TIDs != nil,
+			UserThreadsOnly: c.UserThreads, KernelThreadsOnly: c.KernelThreads,
+			UserStacks: user, KernelStacks: kernel,
+			State: c.State, MinBlockUs: c.Block.MinUs, MaxBlockUs: c.Block.MaxUs,
 		},
 		Probes: []tracer.Probe{tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch")},
 	}
-	storage.Configure(&spec)
-	// Symbols first, as libbpf-tools: the duration then counts from the attach.
-	symbolizer := syms.New()
-	kernErr := symbolizer.LoadKernel()
-	t, err := app.Start(spec)
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	// Until the sets are filled the filters let nothing through.
-	if err := bpfmap.AddKeys(t.Map("tgids"), pids, uint8(0)); err != nil {
-		return err
-	}
-	if err := bpfmap.AddKeys(t.Map("pids"), tids, uint8(0)); err != nil {
-		return err
-	}
-	if kernErr != nil && !userStacks {
-		app.Warnf("kernel symbols unavailable: %v", kernErr)
-	}
+	c.Storage.Configure(&s)
+	return s
+}
 
-	w := app.Output
-	folded := c.Bool("folded")
-	if !folded {
-		printHeader(pids, tids, duration)
-		w.Flush()
+func output() *stacks.Output {
+	return &stacks.Output{
+		ValueKey: "total_us", ValueNote: "microseconds off-CPU in this stack", PIDNote: "thread id (the stacks are its process')",
+	}
+}
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	// Until the sets are filled the filters let nothing through.
+	if err := bpfmap.AddKeys(t.Map("tgids"), c.PIDs, uint8(0)); err != nil {
+		return err
+	}
+	if err := bpfmap.AddKeys(t.Map("pids"), c.TIDs, uint8(0)); err != nil {
+		return err
+	}
+	symbolizer := syms.New()
+	if err := symbolizer.LoadKernel(); err != nil && !c.Mode.UserOnly {
+		env.Warnf("kernel symbols unavailable: %v", err)
+	}
+	banner := stacks.Header("Tracing off-CPU time (us) of", c.PIDs, c.TIDs, "", c.Duration)
+	if c.Mode.Folded && env.Out.Text() {
+		banner = ""
 	}
 	// -v (libbpf-tools) and -f (Python) never met: folded output stays flame-graph input.
-	style := stacks.Style{Folded: folded, Delimited: c.Bool("delimited")}
-	if !folded {
-		style.Verbose, style.UnknownKernel, style.Numbered, style.MissedTo = c.Bool("verbose"), "unknown", true, os.Stderr
+	style := &stacks.Style{Folded: c.Mode.Folded, Delimited: c.Mode.Delimited}
+	if !c.Mode.Folded {
+		style.Verbose, style.Offsets = env.Verbose, c.Offsets
+		style.UnknownKernel, style.Numbered, style.MissedTo = "unknown", true, env.Out.Stderr()
 	}
-	return app.ReportOnce(c.Context, duration, func() error { return printMap(t, symbolizer, style) })
-}
-
-func printHeader(pids, tids []uint32, duration time.Duration) {
-	w := app.Output
-	fmt.Fprint(w, "Tracing off-CPU time (us) of")
-	if pids != nil {
-		fmt.Fprintf(w, " PID %s", stacks.IDList(pids))
-	}
-	if tids != nil {
-		fmt.Fprintf(w, " TID %s", stacks.IDList(tids))
-	}
-	if pids == nil && tids == nil {
-		fmt.Fprint(w, " all threads")
-	}
-	if secs := int(duration.Seconds()); secs > 0 {
-		fmt.Fprintf(w, " for %d secs.\n", secs)
-	} else {
-		fmt.Fprint(w, "... Hit Ctrl-C to end.\n")
-	}
-}
-
-// printMap prints the blocked time of every stack, the longest last (Python offcputime's
-// order: it stays on screen).
-func printMap(t *tracer.Tracer, s *syms.Symbolizer, style stacks.Style) error {
-	info, err := bpfmap.Entries[key, value](t.Map("info"), false)
-	if err != nil {
-		return err
-	}
-	r := stacks.NewReader(t.Map("stackmap"), s)
-	entries := make([]stacks.Entry, 0, len(info))
-	for _, e := range info {
-		if e.Value.Delta == 0 {
-			continue // left the CPU, never came back (or outside -m/-M)
+	out := output()
+	return app.ReportOnce(env, c.Duration, banner, func() error {
+		info, err := bpfmap.Entries[key, value](t.Map("info"), false)
+		if err != nil {
+			return err
 		}
-		kernel, user := r.Stacks(e.Key.KernStackId, e.Key.UserStackId, e.Key.Tgid)
-		entries = append(entries, stacks.Entry{
-			Comm: filter.CommString(e.Value.Comm[:]), PID: e.Key.Pid, Kernel: kernel, User: user, Value: e.Value.Delta,
-		})
-	}
-	if !style.Verbose {
-		entries = stacks.Merge(entries)
-	}
-	stacks.Sort(entries, false)
-	w := app.Output
-	for i := range entries {
-		style.Write(w, &entries[i])
-	}
-	return w.Flush()
+		r := stacks.NewReader(t.Map("stackmap"), symbolizer)
+		entries := make([]stacks.Entry, 0, len(info))
+		for _, e := range info {
+			if e.Value.Delta == 0 {
+				continue // left the CPU, never came back (or outside -m/-M)
+			}
+			kernel, user := r.Stacks(e.Key.KernStackId, e.Key.UserStackId, e.Key.Tgid)
+			entries = append(entries, stacks.Entry{
+				Comm: filter.CommString(e.Value.Comm[:]), PID: e.Key.Pid, Kernel: kernel, User: user, Value: e.Value.Delta,
+			})
+		}
+		return out.Report(env.Out, style, r, entries)
+	})
 }

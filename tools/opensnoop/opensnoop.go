@@ -2,9 +2,7 @@
 package opensnoop
 
 import (
-	"bufio"
 	"bytes"
-	"fmt"
 	"strconv"
 	"time"
 	"unsafe"
@@ -14,6 +12,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/dentrypath"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/syms"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
@@ -28,6 +27,7 @@ type event struct {
 	NameLen  uint16
 	DirLen   uint16
 	DirState uint32
+	Tid      uint32
 	Callers  [2]uint64
 	Comm     [16]byte
 	Path     [4096 + 8192]byte
@@ -41,7 +41,30 @@ var pathOffset = unsafe.Offsetof(event{}.Path)
 // more than that.
 const eventsSize = 1 << 20
 
-var Tool = app.Tool{
+// config is opensnoop's command line.
+type config struct {
+	Duration                                                 time.Duration
+	Extended, Timestamp, PrintUID, Failed, FullPath, Callers bool
+	Name                                                     string
+	Pid, Tid                                                 uint32
+	UID                                                      *uint32     // nil: every user
+	Flags                                                    *flagFilter // -f; nil: every open
+}
+
+// rodata mirrors opensnoop's const volatile globals.
+type rodata struct {
+	Tgid        uint32 `bpf:"targ_tgid"`
+	Pid         uint32 `bpf:"targ_pid"`
+	UID         uint32 `bpf:"targ_uid"`
+	Failed      bool   `bpf:"targ_failed"`
+	FullPath    bool   `bpf:"full_path"`
+	Callers     bool   `bpf:"callers"`
+	FlagFilter  bool   `bpf:"flag_filter"`
+	FlagsAny    uint32 `bpf:"flags_any"`
+	FlagsRdonly bool   `bpf:"flags_rdonly"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "opensnoop",
 	Usage:     "Trace open family syscalls",
 	ArgsUsage: " ",
@@ -60,72 +83,65 @@ var Tool = app.Tool{
     opensnoop -e        # show extended fields
     opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing
     opensnoop -F        # show full path for an open file`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "duration", Aliases: []string{"d"}, Usage: "Duration to trace"},
-		&cli.BoolFlag{Name: "extended-fields", Aliases: []string{"e", "extended_fields"}, Usage: "Print extended fields"},
-		&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "Trace process names containing this"},
-		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "Process ID to trace"},
-		&cli.StringFlag{Name: "tid", Aliases: []string{"t"}, Usage: "Thread ID to trace"},
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "Print timestamp"},
-		&cli.StringFlag{Name: "uid", Aliases: []string{"u"}, Usage: "User ID to trace"},
-		&cli.BoolFlag{Name: "print-uid", Aliases: []string{"U"}, Usage: "Print UID"},
-		&cli.BoolFlag{Name: "failed", Aliases: []string{"x"}, Usage: "Failed opens only"},
-		&cli.BoolFlag{Name: "full-path", Aliases: []string{"F"}, Usage: "Show full path"},
-		&cli.StringSliceFlag{Name: "flag_filter", Aliases: []string{"f"}, Usage: "Only opens with this flag (e.g. O_WRONLY); may be repeated"},
-		&cli.BoolFlag{Name: "callers", Aliases: []string{"c"}, Usage: "Show calling functions"},
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			app.Value(&c.Duration, "duration d", "Duration to trace", parseDuration),
+			app.Bool(&c.Extended, "extended-fields e extended_fields", "Print extended fields"),
+			app.String(&c.Name, "name n", "Trace process names containing this"),
+			app.PID(&c.Pid, "pid p", "Process ID to trace", "pid"),
+			app.PID(&c.Tid, "tid t", "Thread ID to trace", "tid"),
+			app.Bool(&c.Timestamp, "timestamp T", "Print timestamp"),
+			app.UID(&c.UID, "uid u", "User ID to trace"),
+			app.Bool(&c.PrintUID, "print-uid U", "Print UID"),
+			app.Bool(&c.Failed, "failed x", "Failed opens only"),
+			app.Bool(&c.FullPath, "full-path F", "Show full path"),
+			// Repeated -f add up: an open passes with any of the flags given.
+			app.Value(&c.Flags, "flag_filter f", "Only opens with this flag (e.g. O_WRONLY); may be repeated",
+				func(s string) (*flagFilter, error) {
+					f, err := parseFlags([]string{s})
+					if err != nil {
+						return nil, err
+					}
+					if c.Flags != nil {
+						f.any |= c.Flags.any
+						f.rdonly = f.rdonly || c.Flags.rdonly
+					}
+					return &f, nil
+				}),
+			app.Bool(&c.Callers, "callers c", "Show calling functions"),
+		}
 	},
-	Action: run,
+	// libbpf-tools takes one positional argument and ignores it.
+	Args:    func(c *config) []app.Arg { return []app.Arg{{Name: "ignored", Set: func(string) error { return nil }}} },
+	Spec:    spec,
+	Outputs: func(c *config) []render.Describer { return []render.Describer{records(c, nil)} },
+	Run:     run,
+})
+
+func parseDuration(s string) (time.Duration, error) {
+	n, err := filter.Positive("duration", s)
+	if err != nil {
+		return 0, err
+	}
+	if n >= int(app.Forever/time.Second) {
+		return app.Forever, nil
+	}
+	return time.Duration(n) * time.Second, nil
 }
 
-func run(c *cli.Context) error {
-	// libbpf-tools takes one positional argument and ignores it.
-	if c.NArg() > 1 {
-		return app.Usagef("unrecognized positional argument: %s", c.Args().Get(1))
+func spec(c *config) tracer.Spec {
+	r := rodata{
+		Tgid: c.Pid, Pid: c.Tid, UID: ^uint32(0),
+		Failed: c.Failed, FullPath: c.FullPath, Callers: c.Callers,
 	}
-	var duration time.Duration
-	if s := c.String("duration"); s != "" {
-		n, err := filter.Positive("duration", s)
-		if err != nil {
-			return app.UsageError{Err: err}
-		}
-		duration = time.Duration(n) * time.Second
+	if c.UID != nil {
+		r.UID = *c.UID
 	}
-	var pid, tid uint32
-	var err error
-	if s := c.String("pid"); s != "" {
-		if pid, err = filter.PID("pid", s); err != nil {
-			return app.UsageError{Err: err}
-		}
+	if c.Flags != nil {
+		r.FlagFilter, r.FlagsAny, r.FlagsRdonly = true, c.Flags.any, c.Flags.rdonly
 	}
-	if s := c.String("tid"); s != "" {
-		if tid, err = filter.PID("tid", s); err != nil {
-			return app.UsageError{Err: err}
-		}
-	}
-	uid := uint32(0xffffffff)
-	if s := c.String("uid"); s != "" {
-		if uid, err = filter.UID(s); err != nil {
-			return app.UsageError{Err: err}
-		}
-	}
-	flags, err := parseFlags(c.StringSlice("flag_filter"))
-	if err != nil {
-		return app.UsageError{Err: err}
-	}
-
-	t, err := app.Start(tracer.Spec{
-		Object: "opensnoop",
-		Rodata: map[string]any{
-			"targ_tgid":    pid,
-			"targ_pid":     tid,
-			"targ_uid":     uid,
-			"targ_failed":  c.Bool("failed"),
-			"full_path":    c.Bool("full-path"),
-			"callers":      c.Bool("callers"),
-			"flag_filter":  len(c.StringSlice("flag_filter")) > 0,
-			"flags_any":    flags.any,
-			"flags_rdonly": flags.rdonly,
-		},
+	return tracer.Spec{
+		Rodata: r,
 		Probes: []tracer.Probe{
 			// Exits only: they find the arguments in the saved registers (bpf/opensnoop.bpf.c).
 			// open() is gone from arm64 and riscv; openat2() came in 5.6.
@@ -134,26 +150,7 @@ func run(c *cli.Context) error {
 			tracepoint("openat2", "openat2_exit", "sys_exit_openat2", true),
 		},
 		Events: eventsSize,
-	})
-	if err != nil {
-		return err
 	}
-	defer t.Close()
-
-	p := &printer{
-		out:       app.Output,
-		timestamp: c.Bool("timestamp"),
-		printUID:  c.Bool("print-uid"),
-		extended:  c.Bool("extended-fields"),
-		fullPath:  c.Bool("full-path"),
-		name:      []byte(c.String("name")),
-		line:      make([]byte, 0, 512),
-	}
-	if c.Bool("callers") {
-		p.symbolizer = syms.New()
-	}
-	p.header()
-	return app.Stream(c.Context, t, app.StreamOptions{Duration: duration, LostFormat: "Lost %d events!"}, p.print)
 }
 
 func tracepoint(what, prog, tp string, optional bool) tracer.Probe {
@@ -164,34 +161,13 @@ func tracepoint(what, prog, tp string, optional bool) tracer.Probe {
 	}
 }
 
-type printer struct {
-	out                                     *bufio.Writer
-	timestamp, printUID, extended, fullPath bool
-	name                                    []byte
-	line                                    []byte           // reused for every row
-	symbolizer                              *syms.Symbolizer // -c
-	clockSec                                int64
-	clock                                   []byte // HH:MM:SS of clockSec
-}
-
-func (p *printer) header() {
-	w := p.out
-	if p.timestamp {
-		fmt.Fprintf(w, "%-8s ", "TIME")
-	}
-	if p.printUID {
-		fmt.Fprintf(w, "%-7s ", "UID")
-	}
-	fmt.Fprintf(w, "%-6s %-16s %3s %3s ", "PID", "COMM", "FD", "ERR")
-	if p.extended {
-		fmt.Fprintf(w, "%-8s %-5s ", "FLAGS", "MODE")
-	}
-	fmt.Fprint(w, "PATH")
-	if p.symbolizer != nil {
-		fmt.Fprint(w, "/CALLER")
-	}
-	fmt.Fprintln(w)
-	w.Flush()
+// row is one open as the columns read it.
+type row struct {
+	e         *event
+	comm      []byte
+	fd, errno int64  // fd is -1 on error, errno 0 on success
+	path      []byte // the name as passed, or with -F the full path
+	sym       *syms.Symbolizer
 }
 
 const (
@@ -199,9 +175,110 @@ const (
 	oTmpfile = 0o20200000
 )
 
-// print formats one row; it runs for every open on the machine, so it appends by hand into a
-// reused buffer rather than going through fmt.
-func (p *printer) print(rec []byte) {
+// records declares opensnoop's lines; now is the wall clock of -T (nil: only the declaration).
+//
+// The C tool prints -e's MODE header ("%-5s ") one space wider than its values ("%04o " or
+// "n/a  "): the header carries that space itself and the column is tight, so both line up as
+// libbpf-tools prints them.
+func records(c *config, now func() time.Time) *render.Records[row] {
+	pathHeader := "PATH"
+	if c.Callers {
+		pathHeader = "PATH/CALLER"
+	}
+	return render.NewRecords(render.KindEvent,
+		render.Custom("TIME", -8, func(l *render.Line, _ *row) { l.Append(now().AppendFormat(l.Bytes(), "15:04:05")) }).
+			If(c.Timestamp),
+		// libbpf-tools prints the uid as a signed int.
+		render.Int("UID", -7, "uid", func(r *row) int64 { return int64(int32(r.e.Uid)) }).
+			JSONUint("uid", func(r *row) uint64 { return uint64(r.e.Uid) }).TextIf(c.PrintUID),
+		render.Uint("PID", -6, "pid", func(r *row) uint64 { return uint64(r.e.Pid) }),
+		render.JSONOnly(render.Uint("TID", 0, "tid", func(r *row) uint64 { return uint64(r.e.Tid) })),
+		render.Text("COMM", -16, "comm", func(r *row) []byte { return r.comm }),
+		render.Int("FD", 3, "fd", func(r *row) int64 { return r.fd }),
+		render.Int("ERR", 3, "err", func(r *row) int64 { return r.errno }),
+		render.Custom("FLAGS", -8, func(l *render.Line, r *row) { l.Append(appendOctal(l.Bytes(), uint64(uint32(r.e.Flags)), 8)) }).
+			JSONUint("flags", func(r *row) uint64 { return uint64(uint32(r.e.Flags)) }).If(c.Extended),
+		render.Custom("MODE  ", -5, func(l *render.Line, r *row) {
+			if hasMode(r.e) {
+				l.Append(appendOctal(l.Bytes(), uint64(r.e.Mode), 4))
+			} else {
+				l.Str("n/a", 0)
+			}
+		}).Tight().JSONWith("mode", "integer or null", func(j *render.JSON, key string, r *row) {
+			if hasMode(r.e) {
+				j.Uint(key, uint64(r.e.Mode))
+			} else {
+				j.Null(key)
+			}
+		}).If(c.Extended),
+		render.Custom(pathHeader, 0, writePath).JSONText("path", func(r *row) []byte { return r.path }),
+		render.JSONOnly(render.Custom[row]("", 0, nil).JSONWith("callers", "array of strings", writeCallers)).If(c.Callers),
+	)
+}
+
+// hasMode tells whether the open could create the file, so that its mode means something.
+func hasMode(e *event) bool {
+	return e.Mode != 0 || e.Flags&oCreat != 0 || e.Flags&oTmpfile == oTmpfile
+}
+
+// writePath writes the path and, with -c, a line per calling function that has a name,
+// indented to the PATH column, as libbpf-tools does.
+func writePath(l *render.Line, r *row) {
+	indent := len(l.Bytes())
+	l.Text(r.path, 0)
+	if r.sym == nil {
+		return
+	}
+	for _, addr := range r.e.Callers {
+		if sym := caller(r, addr); sym.Known {
+			l.Byte('\n').Str("", -indent).Str(sym.Name, 0)
+		}
+	}
+}
+
+// writeCallers writes the names of the calling functions that have one (-c), innermost first.
+func writeCallers(j *render.JSON, key string, r *row) {
+	j.Array(key)
+	for _, addr := range r.e.Callers {
+		if sym := caller(r, addr); sym.Known {
+			j.StrElem(sym.Name)
+		}
+	}
+	j.CloseArray()
+}
+
+func caller(r *row, addr uint64) syms.Symbol {
+	if addr == 0 || r.sym == nil {
+		return syms.Symbol{}
+	}
+	return r.sym.User(r.e.Pid, addr)
+}
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	recs := records(c, env.Out.Now).To(env.Out)
+	h := newHandler(c, recs)
+	return app.Stream(env, t, app.StreamOptions{Duration: c.Duration, Header: recs, LostFormat: "Lost %d events!"}, h.handle)
+}
+
+// handler filters and writes each open.
+type handler struct {
+	recs     *render.Records[row]
+	name     []byte
+	fullPath bool
+	r        row
+	full     []byte // -F: the full path of the current open
+}
+
+func newHandler(c *config, recs *render.Records[row]) *handler {
+	h := &handler{recs: recs, name: []byte(c.Name), fullPath: c.FullPath}
+	if c.Callers {
+		h.r.sym = syms.New()
+	}
+	return h
+}
+
+// handle runs for every open on the machine: it allocates nothing.
+func (h *handler) handle(rec []byte) {
 	e := tracer.Cast[event](rec, pathOffset)
 	if e == nil {
 		return
@@ -211,100 +288,23 @@ func (p *printer) print(rec []byte) {
 	if nameLen+dirLen > len(path) {
 		return
 	}
-	comm := cstring(e.Comm[:])
-	if len(p.name) > 0 && !bytes.Contains(comm, p.name) {
+	r := &h.r
+	r.e, r.comm = e, filter.CommBytes(e.Comm[:])
+	if len(h.name) > 0 && !bytes.Contains(r.comm, h.name) {
 		return
 	}
-	fd, errno := int64(e.Ret), int64(0)
+	r.fd, r.errno = int64(e.Ret), 0
 	if e.Ret < 0 {
-		fd, errno = -1, -int64(e.Ret)
+		r.fd, r.errno = -1, -int64(e.Ret)
 	}
-
-	b := p.line[:0]
-	if p.timestamp {
-		b = append(p.appendClock(b), ' ')
-	}
-	if p.printUID {
-		b = append(padRight(strconv.AppendInt(b, int64(int32(e.Uid)), 10), len(b), 7), ' ')
-	}
-	b = append(padRight(strconv.AppendUint(b, uint64(e.Pid), 10), len(b), 6), ' ')
-	b = append(padRight(append(b, comm...), len(b), 16), ' ')
-	b = append(padLeft(b, fd, 3), ' ')
-	b = append(padLeft(b, errno, 3), ' ')
-	if p.extended {
-		b = appendOctal(b, uint64(uint32(e.Flags)), 8)
-		b = append(b, ' ')
-		if e.Mode == 0 && e.Flags&oCreat == 0 && e.Flags&oTmpfile != oTmpfile {
-			b = append(b, "n/a  "...)
-		} else {
-			b = append(appendOctal(b, uint64(e.Mode), 4), ' ')
-		}
-	}
-	pathColumn := len(b)
-	name := cstring(path[:nameLen])
-	if p.fullPath && dentrypath.State(e.DirState) != dentrypath.None {
-		b = dentrypath.Join(b, path[nameLen:nameLen+dirLen], dentrypath.State(e.DirState), name)
+	name := filter.CommBytes(path[:nameLen])
+	if h.fullPath && dentrypath.State(e.DirState) != dentrypath.None {
+		h.full = dentrypath.Join(h.full[:0], path[nameLen:nameLen+dirLen], dentrypath.State(e.DirState), name)
+		r.path = h.full
 	} else {
-		b = append(b, name...)
+		r.path = name
 	}
-	b = append(b, '\n')
-	if p.symbolizer != nil {
-		b = p.appendCallers(b, e, pathColumn)
-	}
-	p.out.Write(b)
-	p.line = b
-}
-
-// appendCallers appends a line per calling function that has a name, indented to the PATH
-// column, as libbpf-tools does.
-func (p *printer) appendCallers(b []byte, e *event, indent int) []byte {
-	for _, addr := range e.Callers {
-		if addr == 0 {
-			continue
-		}
-		sym := p.symbolizer.User(e.Pid, addr)
-		if !sym.Known {
-			continue
-		}
-		b = append(append(padRight(b, len(b), indent), sym.Name...), '\n')
-	}
-	return b
-}
-
-// appendClock appends the wall-clock time as libbpf-tools' str_timestamp("%H:%M:%S"),
-// formatting it once a second.
-func (p *printer) appendClock(b []byte) []byte {
-	now := time.Now()
-	if sec := now.Unix(); sec != p.clockSec || p.clock == nil {
-		p.clockSec = sec
-		p.clock = now.AppendFormat(p.clock[:0], "15:04:05")
-	}
-	return append(b, p.clock...)
-}
-
-func cstring(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
-}
-
-// padRight pads the field that starts at b[start:] with spaces to width, like %-Nd and %-Ns.
-func padRight(b []byte, start, width int) []byte {
-	for len(b)-start < width {
-		b = append(b, ' ')
-	}
-	return b
-}
-
-// padLeft appends v right-aligned in width, like %Nd.
-func padLeft(b []byte, v int64, width int) []byte {
-	var tmp [20]byte
-	digits := strconv.AppendInt(tmp[:0], v, 10)
-	for i := len(digits); i < width; i++ {
-		b = append(b, ' ')
-	}
-	return append(b, digits...)
+	h.recs.Write(r)
 }
 
 // appendOctal appends v in octal, zero-padded to width, like %0No.

@@ -4,8 +4,6 @@ package profile
 
 import (
 	"fmt"
-	"os"
-	"slices"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -15,6 +13,7 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/perfevent"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/stacks"
 	"github.com/bpfutils/bpfutils/pkg/syms"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
@@ -28,16 +27,50 @@ type key struct {
 	Comm        [16]byte
 }
 
-// maxIDs is PROFILE_MAX_IDS in bpf/profile.h.
+// maxIDs is PROFILE_MAX_IDS in bpf/profile.h, the size of the pids and tids maps
+// (Def.Consts holds it to the object).
 const maxIDs = 30
 
 const defaultFreq = 49
 
-var Tool = app.Tool{
+// config is profile's command line.
+type config struct {
+	PIDs, TIDs            []uint32
+	Freq                  int
+	Period                uint64
+	Annotate, IncludeIdle bool
+	CPU                   int
+	Cgroup                string
+	Mode                  stacks.Mode
+	Storage               stacks.Storage
+	Duration              time.Duration
+	// The tool's pid namespace (Check), in which samples name their tasks.
+	pidns pidns
+}
+
+type pidns struct {
+	known    bool
+	dev, ino uint64
+}
+
+// rodata mirrors profile's const volatile globals.
+type rodata struct {
+	UserStacksOnly   bool   `bpf:"user_stacks_only"`
+	KernelStacksOnly bool   `bpf:"kernel_stacks_only"`
+	IncludeIdle      bool   `bpf:"include_idle"`
+	FilterByPid      bool   `bpf:"filter_by_pid"`
+	FilterByTid      bool   `bpf:"filter_by_tid"`
+	UsePidns         bool   `bpf:"use_pidns"`
+	PidnsDev         uint64 `bpf:"pidns_dev"`
+	PidnsIno         uint64 `bpf:"pidns_ino"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "profile",
 	Usage:     "Profile CPU usage by sampling stack traces at a timed interval",
 	ArgsUsage: "[duration]",
 	Object:    "profile",
+	Consts:    map[string]int64{"max_entries:pids": maxIDs, "max_entries:tids": maxIDs},
 	Layouts:   map[string]any{"profile_key": key{}},
 	Examples: `
     profile             # profile stack traces at 49 Hertz until Ctrl-C
@@ -49,194 +82,157 @@ var Tool = app.Tool{
     profile -L 185      # only profile thread with TID 185
     profile -U          # only show user space stacks (no kernel)
     profile -K          # only show kernel space stacks (no user)`,
-	Flags: slices.Concat([]cli.Flag{
-		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "profile processes with one or more comma-separated PIDs only"},
-		&cli.StringFlag{Name: "tid", Aliases: []string{"L"}, Usage: "profile threads with one or more comma-separated TIDs only"},
-		&cli.StringFlag{Name: "frequency", Aliases: []string{"F"}, Usage: "sample frequency, Hertz"},
-		&cli.StringFlag{Name: "count", Aliases: []string{"c"}, Usage: "sample period, number of events (nanoseconds of CPU time)"},
-		&cli.BoolFlag{Name: "annotations", Aliases: []string{"a"}, Usage: "add _[k] annotations to kernel frames"},
-		&cli.BoolFlag{Name: "include-idle", Aliases: []string{"I"}, Usage: "include CPU idle stacks"},
-		&cli.StringFlag{Name: "cpu", Aliases: []string{"C"}, Usage: "cpu number to run profile on"},
-		&cli.StringFlag{Name: "cgroup", Usage: "profile processes in this cgroup-v2 directory only"},
-	}, stacks.ModeFlags(), stacks.StorageFlags()),
-	Action: run,
+	Flags: func(c *config) []cli.Flag {
+		flags := []cli.Flag{
+			app.IDs(&c.PIDs, "pid p", "profile processes with one or more comma-separated PIDs only", "pid", maxIDs),
+			app.IDs(&c.TIDs, "tid L", "profile threads with one or more comma-separated TIDs only", "tid", maxIDs),
+			app.Value(&c.Freq, "frequency F", "sample frequency, Hertz", parseFreq),
+			app.Value(&c.Period, "count c", "sample period, number of events (nanoseconds of CPU time)", parsePeriod),
+			app.Bool(&c.Annotate, "annotations a", "add _[k] annotations to kernel frames"),
+			app.Bool(&c.IncludeIdle, "include-idle I", "include CPU idle stacks"),
+			app.CPU(&c.CPU, "cpu C", "cpu number to run profile on"),
+			app.Cgroup(&c.Cgroup, "cgroup", "profile processes in this cgroup-v2 directory only"),
+		}
+		flags = append(flags, stacks.ModeOptions(&c.Mode)...)
+		return append(flags, stacks.StorageOptions(&c.Storage)...)
+	},
+	Args:  func(c *config) []app.Arg { return app.DurationArg(&c.Duration) },
+	Check: check,
+	Spec:  spec,
+	// Options with values that change what is loaded; the switches are tried alone anyway.
+	Variants: [][]string{
+		{"--stack-storage-size", "16384", "--perf-max-stack-depth", "20"},
+	},
+	Outputs: func(c *config) []render.Describer { return []render.Describer{output()} },
+	Run:     run,
+})
+
+func parseFreq(s string) (int, error) {
+	n, err := filter.Positive("FREQUENCY", s)
+	if err != nil {
+		return 0, err
+	}
+	if limit := perfevent.MaxSampleRate(); limit > 0 && n > limit {
+		return 0, fmt.Errorf("invalid FREQUENCY %d: above the kernel's limit of %d Hz (kernel.perf_event_max_sample_rate)", n, limit)
+	}
+	return n, nil
 }
 
-func run(c *cli.Context) error {
-	duration, err := app.Duration(c)
-	if err != nil {
-		return err
-	}
-	pids, err := app.IDs(c, "pid", maxIDs)
-	if err != nil {
-		return err
-	}
-	tids, err := app.IDs(c, "tid", maxIDs)
-	if err != nil {
-		return err
-	}
-	if pids != nil && tids != nil {
+func parsePeriod(s string) (uint64, error) {
+	n, err := filter.Positive("count", s)
+	return uint64(n), err
+}
+
+func check(c *config) error {
+	if c.PIDs != nil && c.TIDs != nil {
 		return app.Usagef("-p and -L cannot be used together")
 	}
-	userOnly, kernelOnly, err := stacks.OnlySide(c)
-	if err != nil {
-		return app.UsageError{Err: err}
+	if c.Freq != 0 && c.Period != 0 {
+		return app.Usagef("-F and -c cannot be used together")
 	}
-	sampling, err := parseSampling(c)
-	if err != nil {
+	if c.Freq == 0 && c.Period == 0 {
+		c.Freq = defaultFreq
+	}
+	if err := c.Mode.Check(); err != nil {
 		return err
-	}
-	storage, err := stacks.ParseStorage(c)
-	if err != nil {
-		return app.UsageError{Err: err}
-	}
-
-	rodata := map[string]any{
-		"user_stacks_only": userOnly, "kernel_stacks_only": kernelOnly,
-		"include_idle": c.Bool("include-idle"), "filter_by_pid": pids != nil, "filter_by_tid": tids != nil,
 	}
 	// Samples name tasks by their ids in our pid namespace, the ones the user typed.
 	var ns unix.Stat_t
 	if err := unix.Stat("/proc/self/ns/pid", &ns); err == nil {
-		rodata["use_pidns"], rodata["pidns_dev"], rodata["pidns_ino"] = true, ns.Dev, ns.Ino
+		c.pidns = pidns{known: true, dev: ns.Dev, ino: ns.Ino}
 	}
-	spec := tracer.Spec{Object: "profile", Rodata: rodata, Manual: []string{"sample"}, Cgroup: c.String("cgroup")}
-	storage.Configure(&spec)
-	t, err := app.Start(spec)
-	if err != nil {
+	return nil
+}
+
+func spec(c *config) tracer.Spec {
+	s := tracer.Spec{
+		Rodata: rodata{
+			UserStacksOnly: c.Mode.UserOnly, KernelStacksOnly: c.Mode.KernelOnly, IncludeIdle: c.IncludeIdle,
+			FilterByPid: c.PIDs != nil, FilterByTid: c.TIDs != nil,
+			UsePidns: c.pidns.known, PidnsDev: c.pidns.dev, PidnsIno: c.pidns.ino,
+		},
+		Manual: []string{"sample"},
+		Cgroup: c.Cgroup,
+	}
+	c.Storage.Configure(&s)
+	return s
+}
+
+func output() *stacks.Output {
+	return &stacks.Output{
+		ValueKey: "count", ValueNote: "samples of this stack", PIDNote: "process id", LargestFirst: true,
+	}
+}
+
+func sampling(c *config) perfevent.Sampling {
+	s := perfevent.Sampling{Freq: c.Freq, Period: c.Period}
+	if c.CPU >= 0 {
+		s.CPUs = []int{c.CPU}
+	}
+	return s
+}
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	if err := bpfmap.AddKeys(t.Map("pids"), c.PIDs, uint8(0)); err != nil {
 		return err
 	}
-	defer t.Close()
-	if err := bpfmap.AddKeys(t.Map("pids"), pids, uint8(0)); err != nil {
-		return err
-	}
-	if err := bpfmap.AddKeys(t.Map("tids"), tids, uint8(0)); err != nil {
+	if err := bpfmap.AddKeys(t.Map("tids"), c.TIDs, uint8(0)); err != nil {
 		return err
 	}
 	symbolizer := syms.New()
-	if err := symbolizer.LoadKernel(); err != nil && !userOnly {
-		app.Warnf("kernel symbols unavailable: %v", err)
+	if err := symbolizer.LoadKernel(); err != nil && !c.Mode.UserOnly {
+		env.Warnf("kernel symbols unavailable: %v", err)
 	}
-	if err := perfevent.AttachSampler(t, "sample", sampling); err != nil {
+	s := sampling(c)
+	if err := perfevent.AttachSampler(t, "sample", s); err != nil {
 		return err
 	}
-
-	w := app.Output
-	folded := c.Bool("folded")
-	if !folded {
-		printHeader(sampling, pids, tids, userOnly, kernelOnly, duration)
-		w.Flush()
+	banner := header(c, s)
+	if c.Mode.Folded && env.Out.Text() {
+		banner = ""
 	}
-	return app.ReportOnce(c.Context, duration, func() error {
-		return printCounts(t, symbolizer, stacks.Style{
-			Folded: folded, Delimited: c.Bool("delimited"), Verbose: c.Bool("verbose"), Annotate: c.Bool("annotations"),
-		})
+	style := &stacks.Style{
+		Folded: c.Mode.Folded, Delimited: c.Mode.Delimited, Verbose: env.Verbose, Annotate: c.Annotate,
+	}
+	out := output()
+	return app.ReportOnce(env, c.Duration, banner, func() error {
+		counts, err := bpfmap.Entries[key, uint64](t.Map("counts"), false)
+		if err != nil {
+			return err
+		}
+		r := stacks.NewReader(t.Map("stackmap"), symbolizer)
+		// A sample that caught a BPF program running is CPU time spent in it: keep its frames.
+		r.KeepTracerFrames = true
+		entries := make([]stacks.Entry, 0, len(counts))
+		for _, e := range counts {
+			if e.Value == 0 {
+				continue
+			}
+			kernel, user := r.Stacks(e.Key.KernStackId, e.Key.UserStackId, e.Key.Pid)
+			entries = append(entries, stacks.Entry{
+				Comm: filter.CommString(e.Key.Comm[:]), PID: e.Key.Pid, Kernel: kernel, User: user, Value: e.Value,
+			})
+		}
+		return out.Report(env.Out, style, r, entries)
 	})
 }
 
-// parseSampling reads -F, -c and -C.
-func parseSampling(c *cli.Context) (perfevent.Sampling, error) {
-	s := perfevent.Sampling{Freq: defaultFreq}
-	freq, period := c.String("frequency"), c.String("count")
-	if freq != "" && period != "" {
-		return s, app.Usagef("-F and -c cannot be used together")
+// header is libbpf-tools' first line: "Sampling at 49 Hertz of PID [181] by user + kernel on
+// CPU#0 for 5 secs.".
+func header(c *config, s perfevent.Sampling) string {
+	what := fmt.Sprintf("Sampling at %d Hertz of", s.Freq)
+	if s.Freq == 0 {
+		what = fmt.Sprintf("Sampling at every %d events of", s.Period)
 	}
-	if freq != "" {
-		n, err := filter.Positive("FREQUENCY", freq)
-		if err != nil {
-			return s, app.UsageError{Err: err}
-		}
-		if limit := perfevent.MaxSampleRate(); limit > 0 && n > limit {
-			return s, app.Usagef("invalid FREQUENCY %d: above the kernel's limit of %d Hz (kernel.perf_event_max_sample_rate)", n, limit)
-		}
-		s.Freq = n
-	}
-	if period != "" {
-		n, err := filter.Positive("count", period)
-		if err != nil {
-			return s, app.UsageError{Err: err}
-		}
-		s.Freq, s.Period = 0, uint64(n)
-	}
-	cpu, err := app.CPU(c, "cpu")
-	if err != nil {
-		return s, err
-	}
-	if cpu >= 0 {
-		s.CPUs = []int{cpu}
-	}
-	return s, nil
-}
-
-func printHeader(s perfevent.Sampling, pids, tids []uint32, userOnly, kernelOnly bool, duration time.Duration) {
-	w := app.Output
-	if s.Freq > 0 {
-		fmt.Fprintf(w, "Sampling at %d Hertz of", s.Freq)
-	} else {
-		fmt.Fprintf(w, "Sampling at every %d events of", s.Period)
-	}
+	how := " by user + kernel"
 	switch {
-	case pids != nil:
-		fmt.Fprintf(w, " PID %s", stacks.IDList(pids))
-	case tids != nil:
-		fmt.Fprintf(w, " TID %s", stacks.IDList(tids))
-	default:
-		fmt.Fprint(w, " all threads")
-	}
-	switch {
-	case userOnly:
-		fmt.Fprint(w, " by user")
-	case kernelOnly:
-		fmt.Fprint(w, " by kernel")
-	default:
-		fmt.Fprint(w, " by user + kernel")
+	case c.Mode.UserOnly:
+		how = " by user"
+	case c.Mode.KernelOnly:
+		how = " by kernel"
 	}
 	if s.CPUs != nil {
-		fmt.Fprintf(w, " on CPU#%d", s.CPUs[0])
+		how += fmt.Sprintf(" on CPU#%d", s.CPUs[0])
 	}
-	if secs := int(duration.Seconds()); secs > 0 {
-		fmt.Fprintf(w, " for %d secs.\n", secs)
-	} else {
-		fmt.Fprint(w, "... Hit Ctrl-C to end.\n")
-	}
-}
-
-// printCounts prints every sampled stack, the most frequent first.
-func printCounts(t *tracer.Tracer, s *syms.Symbolizer, style stacks.Style) error {
-	counts, err := bpfmap.Entries[key, uint64](t.Map("counts"), false)
-	if err != nil {
-		return err
-	}
-	r := stacks.NewReader(t.Map("stackmap"), s)
-	// A sample that caught a BPF program running is CPU time spent in it: keep its frames.
-	r.KeepTracerFrames = true
-	entries := make([]stacks.Entry, 0, len(counts))
-	for _, c := range counts {
-		if c.Value == 0 {
-			continue
-		}
-		kernel, user := r.Stacks(c.Key.KernStackId, c.Key.UserStackId, c.Key.Pid)
-		entries = append(entries, stacks.Entry{
-			Comm: filter.CommString(c.Key.Comm[:]), PID: c.Key.Pid, Kernel: kernel, User: user, Value: c.Value,
-		})
-	}
-	if !style.Verbose {
-		entries = stacks.Merge(entries)
-	}
-	stacks.Sort(entries, true)
-	w := app.Output
-	for i := range entries {
-		style.Write(w, &entries[i])
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if n, collision := r.Missed(); n > 0 {
-		advice := ""
-		if collision {
-			advice = " Consider increasing --stack-storage-size."
-		}
-		fmt.Fprintf(os.Stderr, "WARNING: %d stack traces could not be displayed.%s\n", n, advice)
-	}
-	return nil
+	return stacks.Header(what, c.PIDs, c.TIDs, how, c.Duration)
 }

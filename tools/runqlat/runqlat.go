@@ -64,7 +64,7 @@ var Tool = app.Define(app.Def[config]{
 			app.Bool(&c.PerProcess, "pids P", "print a histogram per process ID"),
 			app.Bool(&c.PerThread, "tids L", "print a histogram per thread ID"),
 			app.PID(&c.Pid, "pid p", "trace this PID only", "pid"),
-			app.String(&c.Cgroup, "cgroup c", "trace process in cgroup path"),
+			app.Cgroup(&c.Cgroup, "cgroup c", "trace process in cgroup path"),
 		}
 	},
 	Args: func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },

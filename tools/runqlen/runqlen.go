@@ -3,16 +3,14 @@
 package runqlen
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
-	"github.com/bpfutils/bpfutils/pkg/filter"
-	"github.com/bpfutils/bpfutils/pkg/hist"
 	"github.com/bpfutils/bpfutils/pkg/perfevent"
-	"github.com/bpfutils/bpfutils/pkg/summary"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -23,7 +21,19 @@ type histogram struct {
 	Slots [32]uint32
 }
 
-var Tool = app.Tool{
+// config is runqlen's command line.
+type config struct {
+	PerCPU, Occupancy, Timestamp, Host bool
+	Freq                               int
+	Every                              app.Every
+}
+
+// rodata mirrors runqlen's const volatile globals.
+type rodata struct {
+	Host bool `bpf:"whole_rq"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "runqlen",
 	Usage:     "Summarize scheduler run queue length as a histogram",
 	ArgsUsage: "[interval] [count]",
@@ -37,51 +47,86 @@ var Tool = app.Tool{
     runqlen -C      # show each CPU separately
     runqlen -H      # show nr_running from host's rq instead of cfs_rq
     runqlen -f 199  # sample at 199HZ`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "cpus", Aliases: []string{"C"}, Usage: "print output for each CPU separately"},
-		&cli.StringFlag{Name: "frequency", Aliases: []string{"f"}, Usage: "sample with a certain `FREQUENCY` (Hz)"},
-		&cli.BoolFlag{Name: "runqocc", Aliases: []string{"O"}, Usage: "report run queue occupancy"},
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "include timestamp on output"},
-		&cli.BoolFlag{Name: "host", Aliases: []string{"H"}, Usage: "report nr_running from host's rq"},
+	Flags: func(c *config) []cli.Flag {
+		c.Freq = defaultFreq
+		return []cli.Flag{
+			app.Bool(&c.PerCPU, "cpus C", "print output for each CPU separately"),
+			app.Positive(&c.Freq, "frequency f", "sample with a certain `FREQUENCY` (Hz)", "frequency"),
+			app.Bool(&c.Occupancy, "runqocc O", "report run queue occupancy"),
+			app.Bool(&c.Timestamp, "timestamp T", "include timestamp on output"),
+			app.Bool(&c.Host, "host H", "report nr_running from host's rq"),
+		}
 	},
-	Action: run,
+	Args: func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
+	Check: func(c *config) error {
+		if limit := perfevent.MaxSampleRate(); limit > 0 && c.Freq > limit {
+			return app.Usagef("invalid frequency %d: above the kernel's limit of %d Hz (kernel.perf_event_max_sample_rate)", c.Freq, limit)
+		}
+		return nil
+	},
+	Spec: func(c *config) tracer.Spec {
+		return tracer.Spec{Rodata: rodata{Host: c.Host}, Manual: []string{"sample"}}
+	},
+	Outputs: func(c *config) []render.Describer {
+		return []render.Describer{histograms(c), occupancyRecords(c)}
+	},
+	Run: run,
+})
+
+// histograms declares the run-queue length histograms: one, or with -C one per CPU.
+func histograms(c *config) *render.Histograms {
+	d := &render.Histograms{Unit: "tasks", Axis: "runqlen", Linear: true, Base: 0, Step: 1}
+	if c.PerCPU {
+		d.Labels = []string{"cpu"}
+	}
+	return d
 }
 
-func run(c *cli.Context) error {
-	interval, count, err := app.Interval(c, 0)
-	if err != nil {
-		return err
-	}
-	freq := defaultFreq
-	if s := c.String("frequency"); s != "" {
-		if freq, err = filter.Positive("frequency", s); err != nil {
-			return app.UsageError{Err: err}
-		}
-	}
-	if limit := perfevent.MaxSampleRate(); limit > 0 && freq > limit {
-		return app.Usagef("invalid frequency %d: above the kernel's limit of %d Hz (kernel.perf_event_max_sample_rate)", freq, limit)
-	}
+// occupancy is one line of -O: of the samples taken on a CPU (or all of them), how many found
+// a task waiting.
+type occupancy struct {
+	cpu             uint64
+	samples, queued uint64
+}
 
-	t, err := app.Start(tracer.Spec{
-		Object: "runqlen",
-		Rodata: map[string]any{"whole_rq": c.Bool("host")},
-		Manual: []string{"sample"},
-	})
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	if err := perfevent.AttachCPUClock(t, "sample", freq); err != nil {
-		return err
-	}
+// share is libbpf-tools' figure, computed in single precision as it does, for the same rounding.
+func (o *occupancy) share() float64 {
+	return float64(float32(o.queued) * 1.0 / float32(max(o.samples, 1)) * 100)
+}
 
-	w := app.Output
-	fmt.Fprintln(w, "Sampling run queue length... Hit Ctrl-C to end.")
-	w.Flush()
-	perCPU, occupancy, timestamp := c.Bool("cpus"), c.Bool("runqocc"), c.Bool("timestamp")
+// occupancyRecords declares -O's lines: "runqocc: 12.50%", or with -C
+// "runqocc, CPU 0    12.50%"; in JSON "table" lines with the exact percentage and the counts.
+func occupancyRecords(c *config) *render.Records[occupancy] {
+	text := func(s string) render.Column[occupancy] {
+		return render.Str("", 0, "", func(*occupancy) string { return s })
+	}
+	width := 0
+	if c.PerCPU {
+		width = 6
+	}
+	return render.NewRecords(render.KindTable,
+		text("runqocc, CPU").If(c.PerCPU),
+		text("runqocc:").If(!c.PerCPU),
+		render.Uint("CPU", -3, "cpu", func(o *occupancy) uint64 { return o.cpu }).If(c.PerCPU),
+		render.Float("RUNQOCC", width, 2, "", (*occupancy).share).Tight().
+			JSONFloat("occupancy_pct", func(o *occupancy) float64 {
+				return 100 * float64(o.queued) / float64(max(o.samples, 1))
+			}),
+		text("%"),
+		render.JSONOnly(render.Uint("", 0, "samples", func(o *occupancy) uint64 { return o.samples })),
+		render.JSONOnly(render.Uint("", 0, "queued", func(o *occupancy) uint64 { return o.queued })),
+	)
+}
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	if err := perfevent.AttachCPUClock(t, "sample", c.Freq); err != nil {
+		return err
+	}
+	decl := histograms(c)
+	occ := occupancyRecords(c).To(env.Out)
 	m, key := t.Map("hists"), uint32(0)
-	return app.Report(c.Context, interval, count, func() error {
-		summary.Start(w, timestamp)
+	return app.Report(env, c.Every, "Sampling run queue length... Hit Ctrl-C to end.", func() error {
+		env.Out.ReportStart(c.Timestamp)
 		cpus, err := bpfmap.PerCPU[histogram](m, &key)
 		if err != nil {
 			return err
@@ -91,27 +136,29 @@ func run(c *cli.Context) error {
 			return err
 		}
 		hists := cpus
-		if !perCPU {
+		if !c.PerCPU {
 			hists = []histogram{sum(cpus)}
 		}
-		if occupancy {
-			for i, h := range hists {
-				occ := 100 * occupied(h)
-				if perCPU {
-					fmt.Fprintf(w, "runqocc, CPU %-3d %6.2f%%\n", i, occ)
-				} else {
-					fmt.Fprintf(w, "runqocc: %0.2f%%\n", occ)
-				}
-			}
-			return w.Flush()
-		}
 		for i := range hists {
-			if perCPU {
-				fmt.Fprintf(w, "cpu = %d\n", i)
+			if c.Occupancy {
+				o := occupancy{cpu: uint64(i)}
+				for n, v := range hists[i].Slots {
+					o.samples += uint64(v)
+					if n > 0 {
+						o.queued += uint64(v)
+					}
+				}
+				occ.Write(&o)
+				continue
 			}
-			hist.Linear(w, hists[i].Slots[:], 0, 1, "runqlen")
+			h := render.Hist{Counts: render.Counts(hists[i].Slots[:])}
+			if c.PerCPU {
+				h.Caption = "cpu = " + strconv.Itoa(i) + "\n"
+				h.Labels = []string{strconv.Itoa(i)}
+			}
+			env.Out.Histogram(decl, &h)
 		}
-		return w.Flush()
+		return nil
 	})
 }
 
@@ -123,17 +170,4 @@ func sum(cpus []histogram) histogram {
 		}
 	}
 	return total
-}
-
-// occupied is the share of samples that found at least one task waiting.
-func occupied(h histogram) float32 {
-	var samples, queued uint64
-	for i, v := range h.Slots {
-		samples += uint64(v)
-		if i > 0 {
-			queued += uint64(v)
-		}
-	}
-	// libbpf-tools computes this in single precision; so do we, for identical rounding.
-	return float32(queued) * 1.0 / float32(max(samples, 1))
 }

@@ -4,14 +4,15 @@ package runqslower
 
 import (
 	"fmt"
-	"os"
 	"strconv"
+	"time"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -26,7 +27,23 @@ type event struct {
 	PrevPid  uint32
 }
 
-var Tool = app.Tool{
+// config is runqslower's command line.
+type config struct {
+	Pid, Tid uint32
+	Comm     string
+	Previous bool
+	MinUs    uint64
+}
+
+// rodata mirrors runqslower's const volatile globals.
+type rodata struct {
+	MinUs uint64   `bpf:"min_us"`
+	Tgid  uint32   `bpf:"target_tgid"`
+	Tid   uint32   `bpf:"target_tid"`
+	Comm  [16]byte `bpf:"target_comm"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "runqslower",
 	Usage:     "Trace high run queue latency",
 	ArgsUsage: "[min_us]",
@@ -39,81 +56,73 @@ var Tool = app.Tool{
     runqslower -t 123  # trace tid 123 (use for threads only)
     runqslower -c ksof # Trace processes with names starting with 'ksof'
     runqslower -P      # also show previous task name and TID`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "process PID to trace"},
-		&cli.StringFlag{Name: "tid", Aliases: []string{"t"}, Usage: "thread TID to trace"},
-		&cli.StringFlag{Name: "comm", Aliases: []string{"c"}, Usage: "filter processes by command name prefix"},
-		&cli.BoolFlag{Name: "previous", Aliases: []string{"P"}, Usage: "also show previous task name and TID"},
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			app.PID(&c.Pid, "pid p", "process PID to trace", "pid"),
+			app.PID(&c.Tid, "tid t", "thread TID to trace", "tid"),
+			app.String(&c.Comm, "comm c", "filter processes by command name prefix"),
+			app.Bool(&c.Previous, "previous P", "also show previous task name and TID"),
+		}
 	},
-	Action: run,
+	Args: func(c *config) []app.Arg {
+		c.MinUs = defaultMinUs
+		return []app.Arg{{Name: "min_us", Set: func(s string) error {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("invalid delay (in us): %s", s)
+			}
+			c.MinUs = uint64(n)
+			return nil
+		}}}
+	},
+	Spec: func(c *config) tracer.Spec {
+		return tracer.Spec{
+			Rodata: rodata{MinUs: c.MinUs, Tgid: c.Pid, Tid: c.Tid, Comm: filter.Comm(c.Comm)},
+			Probes: []tracer.Probe{
+				tracer.BTFTracepoint("task wakeups", "wakeup", "sched:sched_wakeup"),
+				tracer.BTFTracepoint("new task wakeups", "wakeup_new", "sched:sched_wakeup_new"),
+				tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch"),
+			},
+		}
+	},
+	Outputs: func(c *config) []render.Describer { return []render.Describer{records(c)} },
+	Run:     run,
+})
+
+// records declares runqslower's lines: TIME, COMM, TID, LAT(us) and with -P the task that
+// ran before.
+func records(c *config) *render.Records[event] {
+	return render.NewRecords(render.KindEvent,
+		render.Custom("TIME", -8, clock),
+		render.Text("COMM", -16, "comm", func(e *event) []byte { return filter.CommBytes(e.Task[:]) }),
+		render.Uint("TID", -6, "tid", func(e *event) uint64 { return uint64(e.Pid) }),
+		render.Uint("LAT(us)", 14, "latency_us", func(e *event) uint64 { return e.DeltaUs }),
+		render.Text("PREV COMM", -16, "prev_comm", func(e *event) []byte { return filter.CommBytes(e.PrevTask[:]) }).If(c.Previous),
+		render.Uint("PREV TID", -6, "prev_tid", func(e *event) uint64 { return uint64(e.PrevPid) }).If(c.Previous),
+	)
 }
 
-func run(c *cli.Context) error {
-	minUs := uint64(defaultMinUs)
-	switch c.NArg() {
-	case 0:
-	case 1:
-		n, err := strconv.ParseInt(c.Args().First(), 10, 64)
-		if err != nil || n <= 0 {
-			return app.Usagef("invalid delay (in us): %s", c.Args().First())
-		}
-		minUs = uint64(n)
-	default:
-		return app.Usagef("unrecognized positional argument: %s", c.Args().Get(1))
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	if len(c.Comm) >= 16 {
+		env.Warnf("Warning: Command name '%.15s...'is too long (max 16), truncated to: '%.15s'", c.Comm, c.Comm)
 	}
-	var tgid, tid uint32
-	var err error
-	if s := c.String("pid"); s != "" {
-		if tgid, err = filter.PID("pid", s); err != nil {
-			return app.UsageError{Err: err}
-		}
-	}
-	if s := c.String("tid"); s != "" {
-		if tid, err = filter.PID("tid", s); err != nil {
-			return app.UsageError{Err: err}
-		}
-	}
-	comm := c.String("comm")
-	if len(comm) >= 16 {
-		fmt.Fprintf(os.Stderr, "Warning: Command name '%.15s...'is too long (max 16), truncated to: '%.15s'\n", comm, comm)
-	}
-
-	t, err := app.Start(tracer.Spec{
-		Object: "runqslower",
-		Rodata: map[string]any{
-			"min_us": minUs, "target_tgid": tgid, "target_tid": tid, "target_comm": filter.Comm(comm),
-		},
-		Probes: []tracer.Probe{
-			tracer.BTFTracepoint("task wakeups", "wakeup", "sched:sched_wakeup"),
-			tracer.BTFTracepoint("new task wakeups", "wakeup_new", "sched:sched_wakeup_new"),
-			tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch"),
-		},
-	})
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-
-	w := app.Output
-	previous := c.Bool("previous")
-	fmt.Fprintf(w, "Tracing run queue latency higher than %d us\n", minUs)
-	if previous {
-		fmt.Fprintf(w, "%-8s %-16s %-6s %14s %-16s %-6s\n", "TIME", "COMM", "TID", "LAT(us)", "PREV COMM", "PREV TID")
-	} else {
-		fmt.Fprintf(w, "%-8s %-16s %-6s %14s\n", "TIME", "COMM", "TID", "LAT(us)")
-	}
-	w.Flush()
-	return app.Stream(c.Context, t, app.StreamOptions{LostFormat: "Lost %d events!"}, func(rec []byte) {
-		e := tracer.Cast[event](rec, unsafe.Sizeof(event{}))
-		if e == nil {
-			return
-		}
-		ts := app.Timestamp()
-		if previous {
-			fmt.Fprintf(w, "%-8s %-16s %-6d %14d %-16s %-6d\n", ts, filter.CommString(e.Task[:]), e.Pid,
-				e.DeltaUs, filter.CommString(e.PrevTask[:]), e.PrevPid)
-		} else {
-			fmt.Fprintf(w, "%-8s %-16s %-6d %14d\n", ts, filter.CommString(e.Task[:]), e.Pid, e.DeltaUs)
+	recs := records(c).To(env.Out)
+	return app.Stream(env, t, app.StreamOptions{
+		Banner:     fmt.Sprintf("Tracing run queue latency higher than %d us", c.MinUs),
+		Header:     recs,
+		LostFormat: "Lost %d events!",
+	}, func(rec []byte) {
+		if e := tracer.Cast[event](rec, eventSize); e != nil {
+			recs.Write(e)
 		}
 	})
+}
+
+var eventSize = unsafe.Sizeof(event{})
+
+// clock is the wall-clock time, "15:04:05", as libbpf-tools prints it with each event.
+func clock(l *render.Line, _ *event) {
+	h, m, s := time.Now().Clock()
+	l.Byte(byte('0' + h/10)).Byte(byte('0' + h%10)).Byte(':').Byte(byte('0' + m/10)).Byte(byte('0' + m%10)).Byte(':')
+	l.Byte(byte('0' + s/10)).Byte(byte('0' + s%10))
 }

@@ -4,13 +4,11 @@ package softirqs
 import (
 	"fmt"
 
-	bpf "github.com/aquasecurity/libbpfgo"
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
-	"github.com/bpfutils/bpfutils/pkg/hist"
-	"github.com/bpfutils/bpfutils/pkg/summary"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -26,7 +24,21 @@ type stat struct {
 // Vectors names the softirq vectors in the kernel's order (NR_SOFTIRQS of them).
 var Vectors = []string{"hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu"}
 
-var Tool = app.Tool{
+// config is softirqs' command line.
+type config struct {
+	Dist, Timestamp, Nanoseconds, Count bool
+	CPU                                 int
+	Every                               app.Every
+}
+
+// rodata mirrors softirqs' const volatile globals.
+type rodata struct {
+	AsHist  bool  `bpf:"as_hist"`
+	InNs    bool  `bpf:"in_ns"`
+	OnlyCPU int32 `bpf:"only_cpu"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "softirqs",
 	Usage:     "Summarize soft irq event time as histograms.",
 	ArgsUsage: "[interval] [count]",
@@ -38,86 +50,111 @@ var Tool = app.Tool{
     softirqs -c 1       # show soft irq event time on cpu 1
     softirqs 1 10       # print 1 second summaries, 10 times
     softirqs -NT 1      # 1s summaries, nanoseconds, and timestamps`,
-	Flags: []cli.Flag{
-		&cli.BoolFlag{Name: "distributed", Aliases: []string{"d", "dist"}, Usage: "Show distributions as histograms"},
-		&cli.BoolFlag{Name: "timestamp", Aliases: []string{"T"}, Usage: "Include timestamp on output"},
-		&cli.BoolFlag{Name: "nanoseconds", Aliases: []string{"N"}, Usage: "Output in nanoseconds"},
-		&cli.BoolFlag{Name: "count", Aliases: []string{"C", "events"}, Usage: "Show event counts with timing"},
-		&cli.StringFlag{Name: "cpu", Aliases: []string{"c"}, Usage: "Trace this cpu only"},
+	Flags: func(c *config) []cli.Flag {
+		return []cli.Flag{
+			app.Bool(&c.Dist, "distributed d dist", "Show distributions as histograms"),
+			app.Timestamp(&c.Timestamp, "timestamp T"),
+			app.Nanoseconds(&c.Nanoseconds),
+			app.Bool(&c.Count, "count C events", "Show event counts with timing"),
+			app.CPU(&c.CPU, "cpu c", "Trace this cpu only"),
+		}
 	},
-	Action: run,
-}
+	Args:    func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
+	Spec:    spec,
+	Outputs: func(c *config) []render.Describer { return []render.Describer{output(c)} },
+	Run:     run,
+})
 
-func run(c *cli.Context) error {
-	interval, count, err := app.Interval(c, 0)
-	if err != nil {
-		return err
-	}
-	onlyCPU, err := app.CPU(c, "cpu")
-	if err != nil {
-		return err
-	}
-	dist, ns, withCount := c.Bool("distributed"), c.Bool("nanoseconds"), c.Bool("count")
-	units := "usecs"
-	if ns {
-		units = "nsecs"
-	}
-
-	t, err := app.Start(tracer.Spec{
-		Object: "softirqs",
-		Rodata: map[string]any{"as_hist": dist, "in_ns": ns, "only_cpu": int32(onlyCPU)},
+func spec(c *config) tracer.Spec {
+	return tracer.Spec{
+		Rodata: rodata{AsHist: c.Dist, InNs: c.Nanoseconds, OnlyCPU: int32(c.CPU)},
 		Probes: []tracer.Probe{
 			tracer.BTFTracepoint("softirq entry", "softirq_entry", "irq:softirq_entry"),
 			tracer.BTFTracepoint("softirq exit", "softirq_exit", "irq:softirq_exit"),
 		},
-	})
-	if err != nil {
-		return err
 	}
-	defer t.Close()
+}
 
-	w := app.Output
-	fmt.Fprintln(w, "Tracing soft irq event time... Hit Ctrl-C to end.")
-	w.Flush()
-	counters := &totals{m: t.Map("softirq_stats")}
-	return app.Report(c.Context, interval, count, func() error {
-		summary.Start(w, c.Bool("timestamp"))
+// output is what softirqs reports: histograms with -d, else the table.
+func output(c *config) render.Describer {
+	if c.Dist {
+		return histograms(c)
+	}
+	return table(c)
+}
+
+// table declares the rows of the default report, one per vector that ran. libbpf-tools prints
+// the header as "%-16s %-6s%-5s  %-11s" and each row as "%-16s %11llu", with "  %11llu" for the
+// count after it only under -C: without -C the header still ends in the count's blank field
+// (13 spaces) and rows end after the time. The time column is therefore Tight and the count
+// column brings its own two spaces; it is always in JSON.
+func table(c *config) *render.Records[sum] {
+	u := app.NanoUnits(c.Nanoseconds)
+	countHeader := ""
+	if c.Count {
+		countHeader = "TOTAL_count"
+	}
+	return render.NewRecords(render.KindTable,
+		render.Str("SOFTIRQ", -16, "vector", func(s *sum) string { return Vectors[s.Vec] }),
+		render.Uint("TOTAL_"+u, 11, "total_"+u, func(s *sum) uint64 { return s.Time }).Tight(),
+		render.Custom(fmt.Sprintf("  %-11s", countHeader), 0, func(l *render.Line, s *sum) {
+			if c.Count {
+				l.Byte(' ').Byte(' ').Uint(s.Count, 11)
+			}
+		}).JSONUint("count", func(s *sum) uint64 { return s.Count }),
+	)
+}
+
+// histograms declares the -d report: one histogram per vector that ran.
+func histograms(c *config) *render.Histograms {
+	return &render.Histograms{Unit: app.NanoUnits(c.Nanoseconds), Labels: []string{"vector"}}
+}
+
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	m := t.Map("softirq_stats")
+	counters := &totals{read: func(vec int) ([]stat, error) {
+		key := uint32(vec)
+		return bpfmap.PerCPU[stat](m, &key)
+	}}
+	rows := table(c).To(env.Out)
+	return app.Report(env, c.Every, "Tracing soft irq event time... Hit Ctrl-C to end.", func() error {
+		env.Out.ReportStart(c.Timestamp)
 		delta, err := counters.since()
 		if err != nil {
 			return err
 		}
-		if dist {
-			for vec, d := range delta {
-				if d.Count == 0 {
-					continue
-				}
-				fmt.Fprintf(w, "softirq = %s\n", Vectors[vec])
-				hist.Log2(w, d.Slots[:], units)
-				fmt.Fprintln(w)
-			}
-			return w.Flush()
-		}
-		header := ""
-		if withCount {
-			header = "TOTAL_count"
-		}
-		fmt.Fprintf(w, "%-16s %-6s%-5s  %-11s\n", "SOFTIRQ", "TOTAL_", units, header)
-		for vec, d := range delta {
-			if d.Count == 0 {
-				continue
-			}
-			fmt.Fprintf(w, "%-16s %11d", Vectors[vec], d.Time)
-			if withCount {
-				fmt.Fprintf(w, "  %11d", d.Count)
-			}
-			fmt.Fprintln(w)
-		}
-		return w.Flush()
+		report(env.Out, c, rows, delta)
+		return nil
 	})
+}
+
+// report prints one interval's change of the vectors that ran: each one's histogram and an
+// empty line with -d, else the table (rows is table(c) bound to out).
+func report(out *render.Sink, c *config, rows *render.Records[sum], delta []sum) {
+	hists := histograms(c)
+	if !c.Dist {
+		rows.Header()
+	}
+	for i := range delta {
+		d := &delta[i]
+		switch {
+		case d.Count == 0:
+		case c.Dist:
+			out.Histogram(hists, &render.Hist{
+				Caption: "softirq = " + Vectors[d.Vec] + "\n",
+				Labels:  []string{Vectors[d.Vec]},
+				Counts:  d.Slots[:],
+			})
+			out.Printf("\n")
+		default:
+			rows.Write(d)
+		}
+	}
 }
 
 // sum is one vector's change over an interval, all CPUs together.
 type sum struct {
+	Vec         int // index in Vectors
 	Count, Time uint64
 	Slots       [slots]uint64
 }
@@ -125,16 +162,15 @@ type sum struct {
 // totals turns the ever-growing per-CPU counters into per-interval sums. Nothing is reset in
 // the kernel, so no event is lost between reading and clearing.
 type totals struct {
-	m    *bpf.BPFMap
-	prev [][]stat // [vector][cpu]
+	read func(vec int) ([]stat, error) // one vector's counters, per CPU
+	prev [][]stat                      // [vector][cpu]
 }
 
 func (tt *totals) since() ([]sum, error) {
 	cur := make([][]stat, len(Vectors))
 	for vec := range Vectors {
-		key := uint32(vec)
 		var err error
-		if cur[vec], err = bpfmap.PerCPU[stat](tt.m, &key); err != nil {
+		if cur[vec], err = tt.read(vec); err != nil {
 			return nil, err
 		}
 	}
@@ -148,6 +184,7 @@ func (tt *totals) since() ([]sum, error) {
 func change(prev, cur [][]stat) []sum {
 	out := make([]sum, len(cur))
 	for vec, cpus := range cur {
+		out[vec].Vec = vec
 		for cpu, s := range cpus {
 			var p stat
 			if vec < len(prev) && cpu < len(prev[vec]) {

@@ -8,21 +8,21 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/syms"
 )
 
-var sample = []wakeup{
-	{waker: "pinger", target: "ponger", us: 15230, stack: stacks.Stack{State: stacks.Present, Frames: []syms.Symbol{
+var sample = []stacks.Entry{
+	{Comm: "pinger", Target: "ponger", Value: 15230, Kernel: stacks.Stack{State: stacks.Present, Frames: []syms.Symbol{
 		{Addr: 0xffffffff8110a2b4, Name: "try_to_wake_up", Offset: 0x254, Known: true},
 		{Addr: 0xffffffff8110a5e0, Name: "autoremove_wake_function", Offset: 0x10, Known: true},
 		{Addr: 0xffffffffc0001234},
 		{Addr: 0xffffffff8131c7d2, Name: "pipe_write", Offset: 0x2a2, Known: true},
 	}}},
-	{waker: "swapper/1", target: "sleepy", us: 7, stack: stacks.Stack{State: stacks.Missed}},
+	{Comm: "swapper/1", Target: "sleepy", Value: 7, Kernel: stacks.Stack{State: stacks.Missed}},
 }
 
 func TestFormats(t *testing.T) {
 	var multi, folded bytes.Buffer
 	for i := range sample {
-		writeMultiLine(&multi, &sample[i])
-		writeFolded(&folded, &sample[i])
+		(&stacks.Style{Wakeup: true}).Write(&multi, &sample[i])
+		(&stacks.Style{Wakeup: true, Folded: true}).Write(&folded, &sample[i])
 	}
 	// libbpf-tools' "\n\t%-16s %s\n", "\t%-16lx %s+0x%lx\n", "\t%-16lx Unknown\n",
 	// "\t%16s %s\n", "\t%lld\n".

@@ -3,17 +3,15 @@
 package wakeuptime
 
 import (
-	"cmp"
-	"fmt"
 	"math"
-	"os"
-	"slices"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/stacks"
 	"github.com/bpfutils/bpfutils/pkg/syms"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
@@ -26,7 +24,25 @@ type key struct {
 	WKStackId int32
 }
 
-var Tool = app.Tool{
+// config is wakeuptime's command line.
+type config struct {
+	PID         uint32
+	UserThreads bool
+	Folded      bool
+	Block       stacks.BlockTimes
+	Storage     stacks.Storage
+	Duration    time.Duration
+}
+
+// rodata mirrors wakeuptime's const volatile globals.
+type rodata struct {
+	TargetTgid      uint32 `bpf:"target_tgid"`
+	UserThreadsOnly bool   `bpf:"user_threads_only"`
+	MinBlockNs      uint64 `bpf:"min_block_ns"`
+	MaxBlockNs      uint64 `bpf:"max_block_ns"`
+}
+
+var Tool = app.Define(app.Def[config]{
 	Name:      "wakeuptime",
 	Usage:     "Summarize sleep to wakeup time by waker kernel stack",
 	ArgsUsage: "[duration]",
@@ -38,68 +54,45 @@ var Tool = app.Tool{
     wakeuptime -f 5     # 5 seconds, and output in folded format
     wakeuptime -u       # don't include kernel threads (user only)
     wakeuptime -p 185   # trace for PID 185 only`,
-	Flags: slices.Concat([]cli.Flag{
-		&cli.StringFlag{Name: "pid", Aliases: []string{"p"}, Usage: "trace this PID only"},
-		&cli.BoolFlag{Name: "user-threads-only", Aliases: []string{"u"}, Usage: "user threads only (no kernel threads)"},
-		&cli.BoolFlag{Name: "folded", Aliases: []string{"f"}, Usage: "output folded format"},
-	}, stacks.BlockTimeFlags(), stacks.StorageFlags()),
-	Action: run,
-}
-
-func run(c *cli.Context) error {
-	duration, err := app.Duration(c)
-	if err != nil {
-		return err
-	}
-	var pid uint32
-	if s := c.String("pid"); s != "" {
-		if pid, err = filter.PID("pid", s); err != nil {
-			return app.UsageError{Err: err}
+	Flags: func(c *config) []cli.Flag {
+		flags := []cli.Flag{
+			app.PID(&c.PID, "pid p", "trace this PID only", "pid"),
+			app.Bool(&c.UserThreads, "user-threads-only u", "user threads only (no kernel threads)"),
+			app.Bool(&c.Folded, "folded f", "output folded format"),
 		}
-	}
-	userThreads := c.Bool("user-threads-only")
-	if userThreads && pid != 0 {
-		return app.Usagef("use either -u or -p")
-	}
-	minUs, maxUs, err := stacks.ParseBlockTimes(c)
-	if err != nil {
-		return app.UsageError{Err: err}
-	}
-	storage, err := stacks.ParseStorage(c)
-	if err != nil {
-		return app.UsageError{Err: err}
-	}
+		flags = append(flags, stacks.BlockTimeOptions(&c.Block)...)
+		return append(flags, stacks.StorageOptions(&c.Storage)...)
+	},
+	Args: func(c *config) []app.Arg { return app.DurationArg(&c.Duration) },
+	Check: func(c *config) error {
+		if c.UserThreads && c.PID != 0 {
+			return app.Usagef("use either -u or -p")
+		}
+		return c.Block.Check()
+	},
+	Spec: spec,
+	// Options with values that change what is loaded; the switches are tried alone anyway.
+	Variants: [][]string{
+		{"-m", "1000", "-M", "1000000"},
+		{"--stack-storage-size", "16384", "--perf-max-stack-depth", "20"},
+	},
+	Outputs: func(c *config) []render.Describer { return []render.Describer{output()} },
+	Run:     run,
+})
 
-	spec := tracer.Spec{
-		Object: "wakeuptime",
-		Rodata: map[string]any{
-			"target_tgid": pid, "user_threads_only": userThreads, "min_block_ns": usToNs(minUs), "max_block_ns": usToNs(maxUs),
+func spec(c *config) tracer.Spec {
+	s := tracer.Spec{
+		Rodata: rodata{
+			TargetTgid: c.PID, UserThreadsOnly: c.UserThreads,
+			MinBlockNs: usToNs(c.Block.MinUs), MaxBlockNs: usToNs(c.Block.MaxUs),
 		},
 		Probes: []tracer.Probe{
 			tracer.BTFTracepoint("context switches", "switch", "sched:sched_switch"),
 			wakeupProbe,
 		},
 	}
-	storage.Configure(&spec)
-	// Symbols first, as libbpf-tools: the duration then counts from the attach.
-	symbolizer := syms.New()
-	kernErr := symbolizer.LoadKernel()
-	t, err := app.Start(spec)
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	if kernErr != nil {
-		app.Warnf("kernel symbols unavailable: %v", kernErr)
-	}
-
-	w := app.Output
-	folded := c.Bool("folded")
-	if !folded {
-		fmt.Fprintln(w, "Tracing blocked time (us) by kernel stack")
-		w.Flush()
-	}
-	return app.ReportOnce(c.Context, duration, func() error { return printMap(t, symbolizer, folded) })
+	c.Storage.Configure(&s)
+	return s
 }
 
 func usToNs(us uint64) uint64 {
@@ -116,48 +109,36 @@ var wakeupProbe = tracer.Probe{What: "wakeups", Hooks: append(
 	tracer.BTFTracepoint("", "waking", "sched:sched_waking").Hooks,
 	tracer.BTFTracepoint("", "wakeup", "sched:sched_wakeup").Hooks...)}
 
-type wakeup struct {
-	waker, target string
-	stack         stacks.Stack
-	us            uint64
+func output() *stacks.Output {
+	return &stacks.Output{
+		ValueKey: "total_us", ValueNote: "microseconds the target was blocked until these wakeups", Wakeups: true,
+	}
 }
 
-// printMap prints the blocked time of every waker stack, the longest last.
-func printMap(t *tracer.Tracer, s *syms.Symbolizer, folded bool) error {
-	counts, err := bpfmap.Entries[key, uint64](t.Map("counts"), false)
-	if err != nil {
-		return err
+func run(env *app.Env, c *config, t *tracer.Tracer) error {
+	symbolizer := syms.New()
+	if err := symbolizer.LoadKernel(); err != nil {
+		env.Warnf("kernel symbols unavailable: %v", err)
 	}
-	r := stacks.NewReader(t.Map("stackmap"), s)
-	wakeups := make([]wakeup, 0, len(counts))
-	for _, e := range counts {
-		wakeups = append(wakeups, wakeup{
-			waker: filter.CommString(e.Key.Waker[:]), target: filter.CommString(e.Key.Target[:]),
-			stack: r.Kernel(e.Key.WKStackId), us: e.Value / 1000,
-		})
+	banner := "Tracing blocked time (us) by kernel stack"
+	if c.Folded && env.Out.Text() {
+		banner = ""
 	}
-	slices.SortStableFunc(wakeups, func(a, b wakeup) int {
-		if c := cmp.Compare(a.us, b.us); c != 0 {
-			return c
+	style := &stacks.Style{Wakeup: true, Folded: c.Folded}
+	out := output()
+	return app.ReportOnce(env, c.Duration, banner, func() error {
+		counts, err := bpfmap.Entries[key, uint64](t.Map("counts"), false)
+		if err != nil {
+			return err
 		}
-		if c := cmp.Compare(a.waker, b.waker); c != 0 {
-			return c
+		r := stacks.NewReader(t.Map("stackmap"), symbolizer)
+		entries := make([]stacks.Entry, 0, len(counts))
+		for _, e := range counts {
+			entries = append(entries, stacks.Entry{
+				Comm: filter.CommString(e.Key.Waker[:]), Target: filter.CommString(e.Key.Target[:]),
+				Kernel: r.Kernel(e.Key.WKStackId), User: stacks.Stack{State: stacks.Absent}, Value: e.Value / 1000,
+			})
 		}
-		return cmp.Compare(a.target, b.target)
+		return out.Report(env.Out, style, r, entries)
 	})
-	w := app.Output
-	for _, wk := range wakeups {
-		if folded {
-			writeFolded(w, &wk)
-		} else {
-			writeMultiLine(w, &wk)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if n, _ := r.Missed(); n > 0 {
-		fmt.Fprintf(os.Stderr, "WARNING: %d stack traces could not be displayed. Consider increasing --stack-storage-size.\n", n)
-	}
-	return nil
 }
