@@ -1,6 +1,9 @@
 package render
 
-import "unicode/utf8"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // Column is one field of a record a tool reports (an event, or a row of a table): its text
 // header, printf-style width, and JSON key, declared once for both renderings. Build columns with
@@ -24,6 +27,13 @@ type Column[R any] struct {
 	text     func(*Line, *R)
 	json     func(*JSON, string, *R)
 	jsonType string // for docs/json.md: number, string, ...
+	note     string // for docs/json.md
+}
+
+// Note documents the JSON value in docs/json.md (what -1 means, the values a string takes).
+func (c Column[R]) Note(text string) Column[R] {
+	c.note = text
+	return c
 }
 
 // Uint declares an unsigned integer column (%*d).
@@ -194,4 +204,10 @@ func (l *Line) padFrom(mark, width int) {
 			l.b[i] = ' '
 		}
 	}
+}
+
+// Clock declares a text column with the wall-clock time each record is written ("15:04:05", or
+// with millis "15:04:05.000"). JSON lines have their "time" already: it is text only.
+func Clock[R any](header string, width int, millis bool) Column[R] {
+	return Column[R]{Header: header, Width: width, text: func(l *Line, _ *R) { l.Clock(time.Now(), millis) }}
 }

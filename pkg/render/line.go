@@ -3,6 +3,7 @@ package render
 import (
 	"io"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -127,3 +128,17 @@ func (l *Line) TextMax(s []byte, width, max int) *Line {
 	}
 	return l.Text(s, width)
 }
+
+// Clock appends the wall-clock time t as "15:04:05", or "15:04:05.000" with millis, without
+// allocating (libbpf-tools' str_timestamp formats).
+func (l *Line) Clock(t time.Time, millis bool) *Line {
+	h, m, s := t.Clock()
+	l.two(h).Byte(':').two(m).Byte(':').two(s)
+	if millis {
+		ms := t.Nanosecond() / 1e6
+		l.Byte('.').Byte(byte('0' + ms/100)).two(ms % 100)
+	}
+	return l
+}
+
+func (l *Line) two(n int) *Line { return l.Byte(byte('0' + n/10)).Byte(byte('0' + n%10)) }

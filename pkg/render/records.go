@@ -102,7 +102,7 @@ type Describer interface{ Describe() Shape }
 func (r *Records[R]) Describe() Shape {
 	s := Shape{Kind: r.kind}
 	for _, c := range r.json {
-		s.Fields = append(s.Fields, Field{Key: c.Key, Type: c.jsonType})
+		s.Fields = append(s.Fields, Field{Key: c.Key, Type: c.jsonType, Note: c.note})
 	}
 	return s
 }

@@ -103,12 +103,9 @@ func (s *Sink) ReportStart(timestamp bool) {
 	}
 	s.w.WriteByte('\n')
 	if timestamp {
-		fmt.Fprintf(s.w, "%-8s\n", Clock(s.Now()))
+		fmt.Fprintf(s.w, "%-8s\n", s.Now().Format("15:04:05"))
 	}
 }
-
-// Clock is libbpf-tools' str_timestamp("%H:%M:%S").
-func Clock(t time.Time) string { return t.Format("15:04:05") }
 
 // Begin starts a JSON line of the given kind, with the tool's name and the wall-clock time;
 // the caller adds members and calls Emit.

@@ -86,7 +86,7 @@ var Tool = app.Define(app.Def[config]{
 	},
 	Args:    func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
 	Spec:    spec,
-	Outputs: func(c *config) []render.Describer { return []render.Describer{histograms(c)} },
+	Outputs: func(c *config) []render.Describer { return []render.Describer{histograms(c), render.SumRecords()} },
 	Run:     run,
 })
 
@@ -150,7 +150,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 			env.Out.Histogram(decl, &h)
 		}
 		if c.Extension {
-			return printExtension(env.Out, t, units(c))
+			return app.Summary(env.Out, t.Map("ext"), units(c))
 		}
 		return nil
 	})
@@ -171,21 +171,4 @@ func hist(c *config, disks *blockdev.Table, k key, v *slots) render.Hist {
 	caption.WriteString("\n")
 	h.Caption = caption.String()
 	return h
-}
-
-// printExtension reports BCC's -e summary, the mean and the sum of the interval's latencies,
-// and clears it: in text a line, in JSON a "table" line.
-func printExtension(out *render.Sink, t *tracer.Tracer, units string) error {
-	m := t.Map("ext")
-	zero := uint32(0)
-	e, ok := bpfmap.Lookup[extension](m, &zero)
-	if !ok || e.Count == 0 {
-		return nil
-	}
-	out.Printf("\navg = %d %s, total: %d %s, count: %d\n\n", e.Total/e.Count, units, e.Total, units, e.Count)
-	if out.JSON() {
-		out.Begin(render.KindTable).Str("unit", units).Uint("avg", e.Total/e.Count).Uint("total", e.Total).Uint("count", e.Count)
-		out.Emit()
-	}
-	return bpfmap.Update(m, &zero, &extension{})
 }

@@ -79,7 +79,7 @@ func (r *row) total() uint64 { return uint64(r.c.Sequential) + uint64(r.c.Random
 // -T (nil: only the declaration).
 func records(c *config, now func() time.Time) *render.Records[row] {
 	return render.NewRecords(render.KindTable,
-		render.Custom("TIME", -9, func(l *render.Line, _ *row) { l.Str(render.Clock(now()), 0) }).If(c.Timestamp),
+		render.Custom("TIME", -9, func(l *render.Line, _ *row) { l.Clock(now(), false) }).If(c.Timestamp),
 		render.Str("DISK", -7, "disk", func(r *row) string { return r.disk }),
 		render.Uint("%RND", 5, "random_pct", func(r *row) uint64 { return uint64(r.c.Random) * 100 / r.total() }),
 		render.Uint("%SEQ", 5, "sequential_pct", func(r *row) uint64 { return uint64(r.c.Sequential) * 100 / r.total() }),

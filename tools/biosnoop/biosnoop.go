@@ -152,18 +152,19 @@ func records(c *config, disks *blockdev.Table) *render.Records[event] {
 		return float64(e.Ts-firstTs) / 1e9
 	}
 	return render.NewRecords(render.KindEvent,
-		render.Float("TIME(s)", -11, 6, "time_s", sinceFirst).If(!c.Timestamp),
+		render.Float("TIME(s)", -11, 6, "time_s", sinceFirst).Note("seconds since the first event").If(!c.Timestamp),
 		render.Custom("TIMESTAMP", -12, clockMs).If(c.Timestamp),
 		render.Text("COMM", -14, "comm", func(e *event) []byte { return filter.CommBytes(e.Comm[:]) }).Max(14),
 		render.Uint("PID", -7, "pid", func(e *event) uint64 { return uint64(e.Pid) }),
 		render.Str("DISK", -7, "disk", func(e *event) string { return diskName(disks, e.Dev) }),
 		render.Custom("T", -4, func(l *render.Line, e *event) { l.Append(blockdev.AppendRWBS(l.Bytes(), e.CmdFlags)) }).
-			JSONBytes("rwbs", func(e *event) []byte { rwbs = blockdev.AppendRWBS(rwbs[:0], e.CmdFlags); return rwbs }),
+			JSONBytes("rwbs", func(e *event) []byte { rwbs = blockdev.AppendRWBS(rwbs[:0], e.CmdFlags); return rwbs }).
+			Note("operation and flags, as blktrace's RWBS: R, W, D, F, then F (FUA), A (readahead), S (sync), M (metadata)"),
 		render.Uint("SECTOR", -10, "sector", func(e *event) uint64 { return e.Sector }),
 		render.Uint("BYTES", -7, "bytes", func(e *event) uint64 { return uint64(e.Len) }),
-		render.Str("P", -1, "pattern", patternLetter).If(c.Pattern),
+		render.Str("P", -1, "pattern", patternLetter).Note("S sequential, R random, ? first request seen").If(c.Pattern),
 		render.Float("QUE(ms)", 7, 3, "queue_ms", queueMs).
-			JSONInt("queue_ns", func(e *event) int64 { return e.Qdelta }).If(c.Queued),
+			JSONInt("queue_ns", func(e *event) int64 { return e.Qdelta }).Note("-1 when the insertion was not seen").If(c.Queued),
 		render.Float("LAT(ms)", 7, 3, "latency_ms", func(e *event) float64 { return float64(e.Delta) / 1e6 }).
 			JSONUint("latency_ns", func(e *event) uint64 { return e.Delta }),
 	)

@@ -3,18 +3,14 @@
 package cpudist
 
 import (
-	"cmp"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
-	"github.com/bpfutils/bpfutils/pkg/bpfmap"
-	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
@@ -97,7 +93,7 @@ var Tool = app.Define(app.Def[config]{
 	Spec: spec,
 	Outputs: func(c *config) []render.Describer {
 		_, key := grouping(c)
-		return []render.Describer{key.Histograms(app.Units(c.Millis)), extensionRecords()}
+		return []render.Describer{key.Histograms(app.Units(c.Millis)), render.SumRecords()}
 	},
 	Run: run,
 })
@@ -136,8 +132,6 @@ func spec(c *config) tracer.Spec {
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	_, key := grouping(c)
 	units := app.Units(c.Millis)
-	decl := key.Histograms(units)
-	ext := extensionRecords().To(env.Out)
 	banner := "Tracing on-CPU time... Hit Ctrl-C to end."
 	if c.OffCPU {
 		banner = "Tracing off-CPU time... Hit Ctrl-C to end."
@@ -145,51 +139,14 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	hists := t.Map("hists")
 	return app.Report(env, c.Every, banner, func() error {
 		env.Out.ReportStart(c.Timestamp)
-		entries, err := bpfmap.Entries[uint32, histogram](hists, true)
-		if err != nil {
+		err := app.TaskHistograms(env.Out, hists, key, units,
+			func(h *histogram) []uint32 { return h.Slots[:] }, func(h *histogram) []byte { return h.Comm[:] })
+		if err != nil || !c.Extension {
 			return err
 		}
-		slices.SortFunc(entries, func(a, b bpfmap.Entry[uint32, histogram]) int { return cmp.Compare(a.Key, b.Key) })
-		for _, e := range entries {
-			h := key.Hist(e.Key, filter.CommBytes(e.Value.Comm[:]), render.Counts(e.Value.Slots[:]))
-			env.Out.Histogram(decl, &h)
-		}
-		if c.Extension {
-			return printExtension(env.Out, t, ext, units)
-		}
-		return nil
+		// Python cpudist's -e: the sum of the durations, reset each interval.
+		return app.Summary(env.Out, t.Map("totals"), units)
 	})
-}
-
-// summary is one -e report: the durations counted since the last, in unit.
-type summary struct {
-	unit string
-	total
-}
-
-// extensionRecords declares the -e summary's JSON line ("table"): the mean, sum and number of
-// the durations counted. Text prints its own line.
-func extensionRecords() *render.Records[summary] {
-	return render.NewRecords(render.KindTable,
-		render.JSONOnly(render.Str("", 0, "unit", func(s *summary) string { return s.unit })),
-		render.JSONOnly(render.Uint("", 0, "avg", func(s *summary) uint64 { return s.Total / s.Count })),
-		render.JSONOnly(render.Uint("", 0, "total", func(s *summary) uint64 { return s.Total })),
-		render.JSONOnly(render.Uint("", 0, "count", func(s *summary) uint64 { return s.Count })),
-	)
-}
-
-// printExtension reports and resets the sum of durations, as Python cpudist's -e does.
-func printExtension(out *render.Sink, t *tracer.Tracer, ext *render.Records[summary], units string) error {
-	m, key := t.Map("totals"), uint32(0)
-	sum, _ := bpfmap.Lookup[total](m, &key)
-	if err := bpfmap.Update(m, &key, &total{}); err != nil {
-		return err
-	}
-	if sum.Count > 0 {
-		out.Printf("\navg = %d %s, total: %d %s, count: %d\n\n", sum.Total/sum.Count, units, sum.Total, units, sum.Count)
-		ext.Write(&summary{units, sum})
-	}
-	return nil
 }
 
 func readPidMax() (uint32, error) {

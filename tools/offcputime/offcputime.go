@@ -14,7 +14,6 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/stacks"
-	"github.com/bpfutils/bpfutils/pkg/syms"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -160,21 +159,11 @@ func output() *stacks.Output {
 }
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
-	// Until the sets are filled the filters let nothing through.
-	if err := bpfmap.AddKeys(t.Map("tgids"), c.PIDs, uint8(0)); err != nil {
+	if err := stacks.FillSets(t, map[string][]uint32{"tgids": c.PIDs, "pids": c.TIDs}); err != nil {
 		return err
 	}
-	if err := bpfmap.AddKeys(t.Map("pids"), c.TIDs, uint8(0)); err != nil {
-		return err
-	}
-	symbolizer := syms.New()
-	if err := symbolizer.LoadKernel(); err != nil && !c.Mode.UserOnly {
-		env.Warnf("kernel symbols unavailable: %v", err)
-	}
-	banner := stacks.Header("Tracing off-CPU time (us) of", c.PIDs, c.TIDs, "", c.Duration)
-	if c.Mode.Folded && env.Out.Text() {
-		banner = ""
-	}
+	symbolizer := stacks.NewSymbolizer(!c.Mode.UserOnly, env.Warnf)
+	banner := stacks.Banner(env.Out, c.Mode.Folded, stacks.Header("Tracing off-CPU time (us) of", c.PIDs, c.TIDs, "", c.Duration))
 	// -v (libbpf-tools) and -f (Python) never met: folded output stays flame-graph input.
 	style := &stacks.Style{Folded: c.Mode.Folded, Delimited: c.Mode.Delimited}
 	if !c.Mode.Folded {

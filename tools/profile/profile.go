@@ -15,7 +15,6 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/perfevent"
 	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/stacks"
-	"github.com/bpfutils/bpfutils/pkg/syms"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -173,24 +172,15 @@ func sampling(c *config) perfevent.Sampling {
 }
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
-	if err := bpfmap.AddKeys(t.Map("pids"), c.PIDs, uint8(0)); err != nil {
+	if err := stacks.FillSets(t, map[string][]uint32{"pids": c.PIDs, "tids": c.TIDs}); err != nil {
 		return err
 	}
-	if err := bpfmap.AddKeys(t.Map("tids"), c.TIDs, uint8(0)); err != nil {
-		return err
-	}
-	symbolizer := syms.New()
-	if err := symbolizer.LoadKernel(); err != nil && !c.Mode.UserOnly {
-		env.Warnf("kernel symbols unavailable: %v", err)
-	}
+	symbolizer := stacks.NewSymbolizer(!c.Mode.UserOnly, env.Warnf)
 	s := sampling(c)
 	if err := perfevent.AttachSampler(t, "sample", s); err != nil {
 		return err
 	}
-	banner := header(c, s)
-	if c.Mode.Folded && env.Out.Text() {
-		banner = ""
-	}
+	banner := stacks.Banner(env.Out, c.Mode.Folded, header(c, s))
 	style := &stacks.Style{
 		Folded: c.Mode.Folded, Delimited: c.Mode.Delimited, Verbose: env.Verbose, Annotate: c.Annotate,
 	}

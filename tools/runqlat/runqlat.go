@@ -2,14 +2,9 @@
 package runqlat
 
 import (
-	"cmp"
-	"slices"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
-	"github.com/bpfutils/bpfutils/pkg/bpfmap"
-	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
@@ -115,19 +110,10 @@ func grouping(c *config) (int32, render.TaskKey) {
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	_, key := grouping(c)
-	decl := key.Histograms(app.Units(c.Millis))
 	hists := t.Map("hists")
 	return app.Report(env, c.Every, "Tracing run queue latency... Hit Ctrl-C to end.", func() error {
 		env.Out.ReportStart(c.Timestamp)
-		entries, err := bpfmap.Entries[uint32, histogram](hists, true)
-		if err != nil {
-			return err
-		}
-		slices.SortFunc(entries, func(a, b bpfmap.Entry[uint32, histogram]) int { return cmp.Compare(a.Key, b.Key) })
-		for _, e := range entries {
-			h := key.Hist(e.Key, filter.CommBytes(e.Value.Comm[:]), render.Counts(e.Value.Slots[:]))
-			env.Out.Histogram(decl, &h)
-		}
-		return nil
+		return app.TaskHistograms(env.Out, hists, key, app.Units(c.Millis),
+			func(h *histogram) []uint32 { return h.Slots[:] }, func(h *histogram) []byte { return h.Comm[:] })
 	})
 }

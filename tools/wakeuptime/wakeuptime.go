@@ -13,7 +13,6 @@ import (
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/stacks"
-	"github.com/bpfutils/bpfutils/pkg/syms"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -116,14 +115,8 @@ func output() *stacks.Output {
 }
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
-	symbolizer := syms.New()
-	if err := symbolizer.LoadKernel(); err != nil {
-		env.Warnf("kernel symbols unavailable: %v", err)
-	}
-	banner := "Tracing blocked time (us) by kernel stack"
-	if c.Folded && env.Out.Text() {
-		banner = ""
-	}
+	symbolizer := stacks.NewSymbolizer(true, env.Warnf)
+	banner := stacks.Banner(env.Out, c.Folded, "Tracing blocked time (us) by kernel stack")
 	style := &stacks.Style{Wakeup: true, Folded: c.Folded}
 	out := output()
 	return app.ReportOnce(env, c.Duration, banner, func() error {
