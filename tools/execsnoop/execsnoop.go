@@ -159,7 +159,7 @@ func records(c *config, now func() time.Time) *render.Records[record] {
 		render.Uint("PPID", -6, "ppid", func(r *record) uint64 { return uint64(r.e.Ppid) }),
 		render.Int("RET", 3, "ret", func(r *record) int64 { return int64(r.e.Retval) }),
 		render.Custom("ARGS", 0, func(l *render.Line, r *record) { l.Text(r.argv, 0) }).
-			JSONWith("args", "array of strings", writeArgs),
+			JSONWith("args", "array of strings", func(j *render.JSON, key string, r *record) { writeArgs(j, key, r, c.MaxArgs) }),
 		render.JSONOnly(render.Custom[record]("", 0, nil).JSONWith("args_truncated", "boolean",
 			func(j *render.JSON, key string, r *record) { j.Bool(key, int(r.e.ArgsCount) > c.MaxArgs) })),
 	)
@@ -167,16 +167,20 @@ func records(c *config, now func() time.Time) *render.Records[record] {
 
 // writeArgs writes the arguments as an array of strings; where one is not valid UTF-8, an
 // array "args_b64" follows with every argument's exact bytes (docs/json.md).
-func writeArgs(j *render.JSON, key string, r *record) {
-	eachArg(j, key, r.args, (*render.JSON).TextElem)
+func writeArgs(j *render.JSON, key string, r *record, maxArgs int) {
+	// Some kernels copy nothing, not even the NUL, for an empty argument: the count still has
+	// it, and what the buffer lacks at its end is those empty arguments.
+	read := min(int(r.e.ArgsCount), maxArgs)
+	eachArg(j, key, r.args, read, (*render.JSON).TextElem)
 	if !utf8.Valid(r.args) {
-		eachArg(j, key+"_b64", r.args, (*render.JSON).B64Elem)
+		eachArg(j, key+"_b64", r.args, read, (*render.JSON).B64Elem)
 	}
 }
 
-func eachArg(j *render.JSON, key string, args []byte, elem func(*render.JSON, []byte) *render.JSON) {
+func eachArg(j *render.JSON, key string, args []byte, count int, elem func(*render.JSON, []byte) *render.JSON) {
 	j.Array(key)
-	for len(args) > 0 {
+	n := 0
+	for ; len(args) > 0; n++ {
 		arg := args
 		if i := bytes.IndexByte(args, 0); i >= 0 {
 			arg, args = args[:i], args[i+1:]
@@ -184,6 +188,9 @@ func eachArg(j *render.JSON, key string, args []byte, elem func(*render.JSON, []
 			args = nil
 		}
 		elem(j, arg)
+	}
+	for ; n < count; n++ {
+		elem(j, nil)
 	}
 	j.CloseArray()
 }
