@@ -38,13 +38,6 @@ func Usagef(format string, args ...any) error {
 	return UsageError{fmt.Errorf(format, args...)}
 }
 
-func init() {
-	// argp answers -? as it answers --help.
-	cli.HelpFlag = &cli.BoolFlag{Name: "help", Aliases: []string{"h", "?"}, Usage: "show help", DisableDefaultText: true}
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print program version"}
-	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "%s %s\n", c.App.Name, c.App.Version) }
-}
-
 // smallTracer sizes the Go runtime for a tracer: one goroutine reads events, so a second P only
 // adds hand-offs between threads (execsnoop's storm: 4.7 -> 3.5 us of CPU per event with one
 // P); and the heap is collected at 25% growth instead of 100%, which under an opensnoop storm of

@@ -124,7 +124,7 @@ func TestRunErrors(t *testing.T) {
 	}
 	for _, help := range []string{"-h", "-?", "--help"} {
 		var out, errb bytes.Buffer
-		if code := Run(tool, []string{help}, &out, &errb); code != 0 || !strings.Contains(out.String(), "demo [global options] [interval] [count]") {
+		if code := Run(tool, []string{help}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "Usage: demo [OPTION...] [interval] [count]\n") {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want the help and exit 0", help, code, out.String(), errb.String())
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
+	"flag"
 	"slices"
 	"strings"
 
@@ -186,56 +186,72 @@ func (t Tool) Flags() []cli.Flag {
 func (t Tool) OwnFlags() []cli.Flag { return t.newRun().flags() }
 
 // parse runs the command line through a fresh instance and calls then with it, once parsed
-// and checked; help, version and usage are answered on stdout instead.
+// and checked; help, version and usage are answered on stdout instead. The options are read
+// as argp reads them (Reorder), then by the standard flag package, into the fields they are
+// bound to.
 func (t Tool) parse(ctx context.Context, name string, args []string, stdout, stderr io.Writer,
 	then func(in instance, cm *common) error) error {
 	in := t.newRun()
 	var cm common
+	var help, version bool
 	flags := append(in.flags(), cm.flags(in.jsonShort())...)
-	positional := in.args()
-	a := &cli.App{
-		Name:                   name,
-		Usage:                  t.Usage,
-		ArgsUsage:              t.ArgsUsage,
-		Description:            dedent(t.Examples),
-		Version:                Version,
-		Flags:                  flags,
-		HideHelpCommand:        true,
-		UseShortOptionHandling: true,
-		Writer:                 stdout,
-		ErrWriter:              stderr,
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return UsageError{flagError(err)}
-		},
-		Action: func(c *cli.Context) error {
-			if cm.usage {
-				fmt.Fprint(stdout, usageLine(name, flags, t.ArgsUsage))
-				return nil
-			}
-			for i, a := range c.Args().Slice() {
-				if i >= len(positional) {
-					return Usagef("unrecognized positional argument: %s", a)
-				}
-				if err := positional[i].Set(a); err != nil {
-					return UsageError{err}
-				}
-			}
-			if err := in.check(); err != nil {
-				return err
-			}
-			return then(in, &cm)
-		},
+	all := append(append([]cli.Flag{}, flags...), helpFlag(&help), versionFlag(&version))
+	set := flag.NewFlagSet(name, flag.ContinueOnError)
+	set.SetOutput(io.Discard)
+	for _, f := range all {
+		if err := f.Apply(set); err != nil {
+			return err
+		}
 	}
-	return a.RunContext(ctx, append([]string{name}, Reorder(args, append(flags, cli.HelpFlag, cli.VersionFlag))...))
+	if err := set.Parse(Reorder(args, all)); err != nil {
+		return UsageError{flagError(err)}
+	}
+	switch {
+	case help:
+		writeHelp(stdout, name, t, all)
+		return nil
+	case version:
+		fmt.Fprintf(stdout, "%s %s\n", name, Version)
+		return nil
+	case cm.usage:
+		fmt.Fprint(stdout, usageLine(name, all, t.ArgsUsage))
+		return nil
+	}
+	positional := in.args()
+	for i, a := range set.Args() {
+		if i >= len(positional) {
+			return Usagef("unrecognized positional argument: %s", a)
+		}
+		if err := positional[i].Set(a); err != nil {
+			return UsageError{err}
+		}
+	}
+	if err := in.check(); err != nil {
+		return err
+	}
+	return then(in, &cm)
 }
 
-// valueErr is how Go's flag package words a value its Set refused; the value is in the
-// refusal already.
-var valueErr = regexp.MustCompile(`^invalid (?:boolean )?value ".*" for flag -[^:]+: (.+)$`)
-
+// flagError shortens the flag package's word on a value that an option's parser refused,
+// `invalid value "x" for flag -p: invalid PID "x"...`, to the parser's own, which names the
+// option and the value already.
 func flagError(err error) error {
-	if m := valueErr.FindStringSubmatch(err.Error()); m != nil {
-		return errors.New(m[1])
+	msg := err.Error()
+	if strings.HasPrefix(msg, "invalid boolean value ") {
+		if _, rest, ok := strings.Cut(msg, `" for `); ok {
+			name, _, _ := strings.Cut(rest, ":")
+			return fmt.Errorf("option %s takes no value", name)
+		}
+	}
+	if !strings.HasPrefix(msg, "invalid value ") {
+		return err
+	}
+	for _, sep := range []string{`" for flag -`, `" for -`} {
+		if _, rest, ok := strings.Cut(msg, sep); ok {
+			if _, reason, ok := strings.Cut(rest, ": "); ok {
+				return errors.New(reason)
+			}
+		}
 	}
 	return err
 }

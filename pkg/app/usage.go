@@ -14,13 +14,12 @@ func usageLine(name string, flags []cli.Flag, argsUsage string) string {
 	var shortBool []string
 	var words []string
 	var long []string
-	all := append(append([]cli.Flag{}, flags...), cli.HelpFlag, cli.VersionFlag)
-	for _, f := range all {
+	for _, f := range flags {
 		takes := f.(cli.DocGenerationFlag).TakesValue()
 		arg := "ARG"
 		if u, ok := f.(interface{ GetUsage() string }); ok {
-			if _, a, found := strings.Cut(u.GetUsage(), "`"); found {
-				arg, _, _ = strings.Cut(a, "`")
+			if name, _ := unquoteUsage(u.GetUsage()); name != "" {
+				arg = name
 			}
 		}
 		for _, n := range f.Names() {

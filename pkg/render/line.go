@@ -46,14 +46,41 @@ func (l *Line) Byte(c byte) *Line {
 
 // Int appends v as %*d.
 func (l *Line) Int(v int64, width int) *Line {
-	var tmp [24]byte
-	return l.pad(strconv.AppendInt(tmp[:0], v, 10), width)
+	if width > 0 {
+		n := 0
+		if v < 0 {
+			n = 1 + digits(uint64(-v))
+		} else {
+			n = digits(uint64(v))
+		}
+		l.spaces(width, n)
+	}
+	mark := len(l.b)
+	l.b = strconv.AppendInt(l.b, v, 10)
+	l.spaces(-width, len(l.b)-mark)
+	return l
 }
 
 // Uint appends v as %*d.
 func (l *Line) Uint(v uint64, width int) *Line {
-	var tmp [24]byte
-	return l.pad(strconv.AppendUint(tmp[:0], v, 10), width)
+	if width > 0 {
+		l.spaces(width, digits(v))
+	}
+	mark := len(l.b)
+	l.b = strconv.AppendUint(l.b, v, 10)
+	l.spaces(-width, len(l.b)-mark)
+	return l
+}
+
+// digits is how many decimal digits v has: numbers are padded before they are written, and
+// written straight into the line.
+func digits(v uint64) int {
+	n := 1
+	for v >= 10 {
+		v /= 10
+		n++
+	}
+	return n
 }
 
 // Float appends v as %*.*f.
@@ -62,23 +89,46 @@ func (l *Line) Float(v float64, width, prec int) *Line {
 	return l.pad(strconv.AppendFloat(tmp[:0], v, 'f', prec, 64), width)
 }
 
-// Str appends s as %*s.
+// Str appends s as %*s. Widths count bytes, as printf's do.
 func (l *Line) Str(s string, width int) *Line {
-	return l.padString(s, width, -1)
+	l.spaces(width, len(s))
+	l.b = append(l.b, s...)
+	l.spaces(-width, len(s))
+	return l
 }
 
-// StrMax appends s as %*.*s: at most max characters of it.
+// StrMax appends s as %*.*s: at most max bytes of it (max < 0: all), never cutting a UTF-8
+// character in two.
 func (l *Line) StrMax(s string, width, max int) *Line {
-	return l.padString(s, width, max)
+	if max >= 0 && len(s) > max {
+		s = s[:cutPoint(s, max)]
+	}
+	return l.Str(s, width)
 }
 
 // Text appends s (a byte slice, e.g. a path from an event) as %*s, without copying it to a string.
 func (l *Line) Text(s []byte, width int) *Line {
-	n := utf8.RuneCount(s)
-	l.spaces(width, n)
+	l.spaces(width, len(s))
 	l.b = append(l.b, s...)
-	l.spaces(-width, n)
+	l.spaces(-width, len(s))
 	return l
+}
+
+// TextMax appends s as %*.*s: at most max bytes of it (max < 0: all), never cutting a UTF-8
+// character in two.
+func (l *Line) TextMax(s []byte, width, max int) *Line {
+	if max >= 0 && len(s) > max {
+		s = s[:cutPoint(s, max)]
+	}
+	return l.Text(s, width)
+}
+
+// cutPoint is where to cut s to at most max bytes: max, or before the character max falls in.
+func cutPoint[S string | []byte](s S, max int) int {
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return max
 }
 
 // pad appends ASCII digits d padded to width.
@@ -89,45 +139,17 @@ func (l *Line) pad(d []byte, width int) *Line {
 	return l
 }
 
-func (l *Line) padString(s string, width, max int) *Line {
-	if max >= 0 {
-		// cut after max characters, as %.Ns does
-		i, n := 0, 0
-		for i < len(s) && n < max {
-			_, size := utf8.DecodeRuneInString(s[i:])
-			i += size
-			n++
-		}
-		s = s[:i]
-	}
-	n := utf8.RuneCountInString(s)
-	l.spaces(width, n)
-	l.b = append(l.b, s...)
-	l.spaces(-width, n)
-	return l
-}
-
-// spaces pads a field of n characters to width when width is positive (right-aligned before
-// the field, or left-aligned after it when called with the negated width).
+// spaces pads a field of n bytes to width when width is positive (right-aligned before the
+// field, or left-aligned after it when called with the negated width).
 func (l *Line) spaces(width, n int) {
-	for ; n < width; n++ {
-		l.b = append(l.b, ' ')
+	for n < width {
+		k := min(width-n, len(blanks))
+		l.b = append(l.b, blanks[:k]...)
+		n += k
 	}
 }
 
-// TextMax appends s as %*.*s: at most max characters of it (max < 0: all).
-func (l *Line) TextMax(s []byte, width, max int) *Line {
-	if max >= 0 {
-		i, n := 0, 0
-		for i < len(s) && n < max {
-			_, size := utf8.DecodeRune(s[i:])
-			i += size
-			n++
-		}
-		s = s[:i]
-	}
-	return l.Text(s, width)
-}
+const blanks = "                                "
 
 // Clock appends the wall-clock time t as "15:04:05", or "15:04:05.000" with millis, without
 // allocating (libbpf-tools' str_timestamp formats).

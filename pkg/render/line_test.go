@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -18,9 +19,13 @@ func TestLineMatchesPrintf(t *testing.T) {
 		{func() []byte { return l.Reset().Int(1234567, 3).Bytes() }, fmt.Sprintf("%3d", 1234567)},
 		{func() []byte { return l.Reset().Uint(math.MaxUint64, 0).Bytes() }, fmt.Sprintf("%d", uint64(math.MaxUint64))},
 		{func() []byte { return l.Reset().Str("bash", -16).Bytes() }, fmt.Sprintf("%-16s", "bash")},
-		{func() []byte { return l.Reset().Str("Ünïcödé", 10).Bytes() }, fmt.Sprintf("%10s", "Ünïcödé")},
+		// C's printf counts bytes: 11 of them already fill a width of 10.
+		{func() []byte { return l.Reset().Str("Ünïcödé", 10).Bytes() }, "Ünïcödé"},
+		{func() []byte { return l.Reset().Str("é", -4).Byte('|').Bytes() }, "é  |"},
 		{func() []byte { return l.Reset().StrMax("kworker/u4:2-events_unbound", -14, 14).Bytes() }, fmt.Sprintf("%-14.14s", "kworker/u4:2-events_unbound")},
-		{func() []byte { return l.Reset().StrMax("äöü", 0, 2).Bytes() }, fmt.Sprintf("%.2s", "äöü")},
+		{func() []byte { return l.Reset().StrMax("äöü", 0, 2).Bytes() }, "ä"},
+		{func() []byte { return l.Reset().StrMax("äöü", 0, 3).Bytes() }, "ä"}, // never half a character
+		{func() []byte { return l.Reset().TextMax([]byte("abcdef"), -5, 3).Byte('|').Bytes() }, "abc  |"},
 		{func() []byte { return l.Reset().Text([]byte("/etc/passwd"), 0).Bytes() }, "/etc/passwd"},
 		{func() []byte { return l.Reset().Text([]byte("ab"), -4).Byte('|').Bytes() }, fmt.Sprintf("%-4s|", "ab")},
 		{func() []byte { return l.Reset().Float(1.5, -11, 6).Bytes() }, fmt.Sprintf("%-11.6f", 1.5)},
@@ -65,7 +70,14 @@ func FuzzLine(f *testing.F) {
 		iw, sw, prec = iw%40, sw%40, (prec%10+10)%10
 		var l Line
 		got := string(l.Int(v, iw).Byte('|').Str(s, sw).Byte('|').Float(fv, iw, prec).Bytes())
-		want := fmt.Sprintf("%*d|%*s|%*.*f", iw, v, sw, s, iw, prec, fv)
+		// %*s as C pads it, by bytes (Go's fmt counts characters).
+		padded := s
+		if n := max(sw, -sw) - len(s); n > 0 && sw > 0 {
+			padded = strings.Repeat(" ", n) + s
+		} else if n > 0 {
+			padded = s + strings.Repeat(" ", n)
+		}
+		want := fmt.Sprintf("%*d|%s|%*.*f", iw, v, padded, iw, prec, fv)
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}

@@ -1,30 +1,45 @@
 package render
 
+import "unsafe"
+
 // Records renders records of type R (events, or the rows of a table) through their declared
 // columns: the text header and every row come from the same declaration, and so does each JSON
 // line. Writing a record allocates nothing.
-type Records[R any] struct {
+type Records[R any] struct{ records }
+
+// records is Records with its type parameter erased: one copy of the code for every tool.
+type records struct {
 	kind string
-	all  []Column[R] // every column declared, for the schema
-	text []Column[R]
-	json []Column[R]
+	text []col
+	json []col
+	// seps ends each text column: ' ', '\n' at the end of the line, 0 for none (Tight).
+	seps []byte
 	sink *Sink
 	line Line
 }
 
 // NewRecords declares records of kind (KindEvent, KindTable) with these columns, in text order.
 func NewRecords[R any](kind string, cols ...Column[R]) *Records[R] {
-	r := &Records[R]{kind: kind}
+	r := &Records[R]{records{kind: kind}}
 	for _, c := range cols {
 		if c.off {
 			continue
 		}
-		r.all = append(r.all, c)
-		if !c.textOff && c.text != nil {
-			r.text = append(r.text, c)
+		if !c.textOff && c.text.kind != none {
+			r.text = append(r.text, *c.col)
 		}
-		if c.Key != "" && c.json != nil {
-			r.json = append(r.json, c)
+		if c.Key != "" && c.json.kind != none {
+			r.json = append(r.json, *c.col)
+		}
+	}
+	for i := range r.text {
+		switch {
+		case i == len(r.text)-1:
+			r.seps = append(r.seps, '\n')
+		case r.text[i].tight:
+			r.seps = append(r.seps, 0)
+		default:
+			r.seps = append(r.seps, ' ')
 		}
 	}
 	return r
@@ -36,8 +51,11 @@ func (r *Records[R]) To(s *Sink) *Records[R] {
 	return r
 }
 
+// Write renders one record.
+func (r *Records[R]) Write(rec *R) { r.write(unsafe.Pointer(rec)) }
+
 // Header writes the column headers (text only).
-func (r *Records[R]) Header() {
+func (r *records) Header() {
 	if !r.sink.Text() {
 		return
 	}
@@ -47,36 +65,28 @@ func (r *Records[R]) Header() {
 		mark := len(l.b)
 		l.b = append(l.b, c.Header...)
 		l.padFrom(mark, c.Width)
-		r.after(i)
+		if r.seps[i] != 0 {
+			l.b = append(l.b, r.seps[i])
+		}
 	}
 	l.WriteTo(r.sink.w)
 }
 
-// after ends column i of a text line: a space, nothing (Tight), or the line's end.
-func (r *Records[R]) after(i int) {
-	switch {
-	case i == len(r.text)-1:
-		r.line.b = append(r.line.b, '\n')
-	case !r.text[i].tight:
-		r.line.b = append(r.line.b, ' ')
-	}
-}
-
-// Write renders one record.
-func (r *Records[R]) Write(rec *R) {
+func (r *records) write(rec unsafe.Pointer) {
 	switch r.sink.Format {
 	case FormatText:
 		l := r.line.Reset()
 		for i := range r.text {
 			r.text[i].cell(l, rec)
-			r.after(i)
+			if r.seps[i] != 0 {
+				l.b = append(l.b, r.seps[i])
+			}
 		}
 		l.WriteTo(r.sink.w)
 	case FormatJSON:
 		j := r.sink.Begin(r.kind)
 		for i := range r.json {
-			c := &r.json[i]
-			c.json(j, c.Key, rec)
+			r.json[i].member(j, rec)
 		}
 		r.sink.Emit()
 	}
@@ -99,7 +109,7 @@ type Shape struct {
 type Describer interface{ Describe() Shape }
 
 // Describe lists the JSON members of the records, after the common ones.
-func (r *Records[R]) Describe() Shape {
+func (r *records) Describe() Shape {
 	s := Shape{Kind: r.kind}
 	for _, c := range r.json {
 		s.Fields = append(s.Fields, Field{Key: c.Key, Type: c.jsonType, Note: c.note})
