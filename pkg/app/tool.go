@@ -3,9 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"flag"
 	"slices"
 	"strings"
 
