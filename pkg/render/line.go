@@ -2,6 +2,7 @@ package render
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -142,14 +143,16 @@ func (l *Line) pad(d []byte, width int) *Line {
 // spaces pads a field of n bytes to width when width is positive (right-aligned before the
 // field, or left-aligned after it when called with the negated width).
 func (l *Line) spaces(width, n int) {
-	for n < width {
-		k := min(width-n, len(blanks))
-		l.b = append(l.b, blanks[:k]...)
-		n += k
+	k := width - n
+	if k <= 0 {
+		return
+	}
+	start := len(l.b)
+	l.b = slices.Grow(l.b, k)[:start+k]
+	for i := start; i < len(l.b); i++ {
+		l.b[i] = ' '
 	}
 }
-
-const blanks = "                                "
 
 // Clock appends the wall-clock time t as "15:04:05", or "15:04:05.000" with millis, without
 // allocating (libbpf-tools' str_timestamp formats).
