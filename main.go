@@ -43,6 +43,12 @@ func (r registry) dispatch(argv []string, stdout, stderr io.Writer) int {
 	if t, ok := r.lookup(name); ok {
 		return app.RunAs(t, name, argv[1:], stdout, stderr)
 	}
+	// Called by a name that is neither a tool nor the binary's own (a link to a tool this
+	// build does not have): one line and 127, as busybox answers for an applet it lacks.
+	if !strings.HasPrefix(name, multicallName) {
+		fmt.Fprintf(stderr, "%s: unknown tool %q (see '%s --list')\n", multicallName, name, multicallName)
+		return 127
+	}
 	args := argv[1:]
 	if len(args) == 0 {
 		r.usage(stdout)
@@ -115,31 +121,63 @@ func (r registry) install(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: usage: %s --install [-s] DIR\n", multicallName, multicallName)
 		return app.ExitUsage
 	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "%s: --install: "+format+"\n", append([]any{multicallName}, a...)...)
+		return app.ExitFailure
+	}
 	dir := args[0]
 	self, err := os.Executable()
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", multicallName, err)
-		return app.ExitFailure
+		return fail("%v", err)
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		fmt.Fprintf(stderr, "%s: --install: %s is not a directory\n", multicallName, dir)
-		return app.ExitFailure
+		return fail("%s is not a directory", dir)
 	}
+	// Everything is checked before anything changes: a file of the same name that is not this
+	// binary (a script called profile) is the user's, and is left alone.
+	var todo []string
 	for _, n := range r.names() {
 		dst := filepath.Join(dir, n)
-		if same, _ := filepath.Abs(dst); same == self {
+		switch ours, exists := isSelf(dst, self); {
+		case ours:
 			continue
+		case exists:
+			return fail("%s exists and is not %s: remove it first, or install elsewhere", dst, self)
 		}
-		os.Remove(dst)
+		todo = append(todo, dst)
+	}
+	for i, dst := range todo {
 		if symbolic {
 			err = os.Symlink(self, dst)
 		} else {
 			err = os.Link(self, dst)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s\n", multicallName, strings.TrimPrefix(err.Error(), "symlink "))
-			return app.ExitFailure
+			// Undo this run's links: an install is all or nothing.
+			for _, done := range todo[:i] {
+				os.Remove(done)
+			}
+			return fail("%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "symlink "), "link "))
 		}
 	}
 	return 0
+}
+
+// isSelf tells whether path is this binary already (a link to it, or the same file), and
+// whether anything exists there at all.
+func isSelf(path, self string) (ours, exists bool) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return false, false
+	}
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		if selfReal, err := filepath.EvalSymlinks(self); err == nil && target == selfReal {
+			return true, true
+		}
+	}
+	selfSt, err := os.Stat(self)
+	if err == nil && st.Mode().IsRegular() && os.SameFile(st, selfSt) {
+		return true, true
+	}
+	return false, true
 }

@@ -117,3 +117,37 @@ func TestAliases(t *testing.T) {
 		t.Errorf("alias not installed: %v", err)
 	}
 }
+
+// TestInstallLeavesOtherFilesAlone: a file of a tool's name that is not this binary stops the
+// install before anything changes; links to this binary are kept; a rerun succeeds.
+func TestInstallLeavesOtherFilesAlone(t *testing.T) {
+	r := registry(tools.All)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "profile")
+	os.WriteFile(script, []byte("#!/bin/sh\necho mine\n"), 0o755)
+	var errb bytes.Buffer
+	if code := r.install([]string{"-s", dir}, &errb); code == 0 || !strings.Contains(errb.String(), "profile exists and is not") || strings.Count(errb.String(), "\n") != 1 {
+		t.Errorf("install over a script: exit %d, %q", code, errb.String())
+	}
+	if b, _ := os.ReadFile(script); string(b) != "#!/bin/sh\necho mine\n" {
+		t.Errorf("the script was changed: %q", b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("a refused install left %d files", len(entries))
+	}
+	os.Remove(script)
+	for i := 0; i < 2; i++ {
+		errb.Reset()
+		if code := r.install([]string{"-s", dir}, &errb); code != 0 {
+			t.Fatalf("install #%d: %d %s", i+1, code, errb.String())
+		}
+	}
+}
+
+func TestUnknownArgv0(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := dispatch([]string{"/usr/local/bin/nosuchtool"}, &out, &errb)
+	if code != 127 || out.Len() != 0 || errb.String() != "bpfutils: unknown tool \"nosuchtool\" (see 'bpfutils --list')\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}

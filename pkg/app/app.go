@@ -14,7 +14,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/urfave/cli/v2"
 )
 
@@ -102,10 +104,24 @@ func exitCode(name string, err error, stderr io.Writer) int {
 	return ExitFailure
 }
 
+// maxErrorLine bounds an error line: a parser that quotes a 100 KB argument back must not
+// flood the terminal.
+const maxErrorLine = 200
+
+// oneLine is err as the one line a tool prints: its first line, control bytes escaped (an
+// argument or a path may carry them), cut to maxErrorLine bytes.
 func oneLine(err error) string {
 	msg := strings.TrimSpace(err.Error())
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
+	}
+	msg = render.Escape(msg)
+	if len(msg) > maxErrorLine {
+		cut := maxErrorLine - len("...")
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "..."
 	}
 	return msg
 }
@@ -195,12 +211,20 @@ func expandLong(arg string, flagOf map[string]cli.Flag) string {
 // appendShortGroup appends the short options of the group "-"+letters one by one. The first
 // that takes a value takes the rest of the group as its value ("-p181"); if the group ends at
 // it, last is its name, so that the caller hands it the next word. A letter that names no option
-// leaves the group whole, for the parser to reject.
+// is passed alone, for the parser to reject by its name.
 func appendShortGroup(opts []string, letters string, takesValue map[string]bool) (_ []string, last string) {
 	for i := 0; i < len(letters); i++ {
 		hasValue, known := takesValue[letters[i:i+1]]
 		if !known {
-			return append(opts, "-"+letters), letters[len(letters)-1:]
+			// The parser names the unknown letter itself, as getopt does ("-jF": -j).
+			for _, c := range letters[:i] {
+				opts = append(opts, "-"+string(c))
+			}
+			opts = append(opts, "-"+letters[i:i+1])
+			if rest := letters[i+1:]; rest != "" {
+				opts = append(opts, "-"+rest)
+			}
+			return opts, ""
 		}
 		if hasValue {
 			break
@@ -230,6 +254,10 @@ func isNumber(s string) bool {
 
 // Signals returns a context that ends on SIGINT or SIGTERM, so tools detach and print their
 // final summary on either.
+// SIGQUIT (Ctrl-\) ends a tool the same way, instead of the Go runtime's goroutine dump.
 func Signals(parent context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM, syscall.SIGQUIT)
 }
+
+// ErrorLine is the line a tool prints for err, after its name (for tests).
+func ErrorLine(err error) string { return oneLine(err) }

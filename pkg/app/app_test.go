@@ -29,7 +29,8 @@ func TestReorder(t *testing.T) {
 		{[]string{"-dvda", "1"}, []string{"-d", "vda", "--", "1"}},
 		{[]string{"-Tdvda"}, []string{"-T", "-d", "vda"}},
 		{[]string{"-d-1"}, []string{"-d", "-1"}},
-		{[]string{"-TZ", "5"}, []string{"-TZ", "--", "5"}},
+		{[]string{"-TZ", "5"}, []string{"-T", "-Z", "--", "5"}},
+		{[]string{"-jF"}, []string{"-j", "-F"}},
 		{[]string{"-disk", "vda"}, []string{"-disk", "vda"}},
 		{[]string{"--milli", "--dis", "vda", "2"}, []string{"--milliseconds", "--disk", "vda", "--", "2"}},
 		{[]string{"--times=1"}, []string{"--timestamp=1"}},
@@ -112,13 +113,15 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"0"}, ExitUsage, `demo: invalid interval "0"`},
 		{[]string{"1", "x"}, ExitUsage, `demo: invalid count "x"`},
 		{[]string{"1", "2", "3"}, ExitUsage, "demo: unrecognized positional argument: 3"},
-		{[]string{"--nope"}, ExitUsage, "demo: flag provided but not defined: -nope"},
+		{[]string{"--nope"}, ExitUsage, "demo: flag provided but not defined: --nope"},
+		{[]string{"-Tq"}, ExitUsage, "demo: flag provided but not defined: -q"},
+		{[]string{"1", "2", "3" + strings.Repeat("x", 100000)}, ExitUsage, "demo: unrecognized positional argument: 3xxx"},
 		{[]string{"--usage"}, 0, ""},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer
 		code := Run(tool, c.args, &out, &errb)
-		if code != c.code || !strings.HasPrefix(errb.String(), c.wantErr) || strings.Count(errb.String(), "\n") > 1 {
+		if code != c.code || !strings.HasPrefix(errb.String(), c.wantErr) || strings.Count(errb.String(), "\n") > 1 || len(errb.String()) > len("demo: ")+maxErrorLine+1 {
 			t.Errorf("Run(%q) = %d, stderr %q; want %d, %q", c.args, code, errb.String(), c.code, c.wantErr)
 		}
 	}
@@ -195,7 +198,8 @@ func TestUsageLine(t *testing.T) {
 		t.Fatalf("--usage: exit %d, %s", code, errb.String())
 	}
 	want := "Usage: demo [-?hQTvV] [-d DISK] [--disk=DISK] [--help] [--json] [--queued]\n" +
-		"            [--timestamp] [--usage] [--verbose] [--version] [interval] [count]\n"
+		"            [--raw] [--timestamp] [--usage] [--verbose] [--version]\n" +
+		"            [interval] [count]\n"
 	if out.String() != want {
 		t.Errorf("--usage printed\n%s\nwant\n%s", out.String(), want)
 	}

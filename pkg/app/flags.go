@@ -237,3 +237,19 @@ func NanoUnits(ns bool) string {
 	}
 	return "usecs"
 }
+
+// FreeText tells whether an option takes any text (a comm, a name, a path) rather than a value
+// its parser checks: the robustness test expects such options to accept what they are given.
+func FreeText(f cli.Flag) bool {
+	g, ok := f.(*cli.GenericFlag)
+	if !ok {
+		return false
+	}
+	v, ok := g.Value.(interface{ freeText() bool })
+	return ok && v.freeText()
+}
+
+func (v *value[T]) freeText() bool {
+	_, ok := any(v.dst).(*string)
+	return ok
+}

@@ -23,7 +23,7 @@ func TaskHistograms[V any](out *render.Sink, m *bpf.BPFMap, key render.TaskKey, 
 	decl := key.Histograms(unit)
 	for i := range entries {
 		e := &entries[i]
-		h := key.Hist(e.Key, filter.CommBytes(comm(&e.Value)), render.Counts(slots(&e.Value)))
+		h := key.Hist(out, e.Key, filter.CommBytes(comm(&e.Value)), render.Counts(slots(&e.Value)))
 		out.Histogram(decl, &h)
 	}
 	return nil

@@ -159,7 +159,7 @@ func Define[C any](d Def[C]) Tool {
 
 // common options every tool takes.
 type common struct {
-	verbose, json, usage bool
+	verbose, json, usage, raw bool
 }
 
 func (cm *common) flags(jsonShort string) []cli.Flag {
@@ -170,6 +170,7 @@ func (cm *common) flags(jsonShort string) []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "verbose debug output", Destination: &cm.verbose},
 		&cli.BoolFlag{Name: "json", Aliases: jsonAliases, Usage: "print one JSON object per line (docs/json.md)", Destination: &cm.json},
+		&cli.BoolFlag{Name: "raw", Usage: "print comms, paths and arguments as they are, control characters included (text escapes them)", Destination: &cm.raw},
 		&cli.BoolFlag{Name: "usage", Usage: "give a short usage message", Destination: &cm.usage},
 	}
 }
@@ -204,7 +205,7 @@ func (t Tool) parse(ctx context.Context, name string, args []string, stdout, std
 		}
 	}
 	if err := set.Parse(Reorder(args, all)); err != nil {
-		return UsageError{flagError(err)}
+		return UsageError{flagError(err, args)}
 	}
 	switch {
 	case help:
@@ -232,11 +233,23 @@ func (t Tool) parse(ctx context.Context, name string, args []string, stdout, std
 	return then(in, &cm)
 }
 
-// flagError shortens the flag package's word on a value that an option's parser refused,
-// `invalid value "x" for flag -p: invalid PID "x"...`, to the parser's own, which names the
-// option and the value already.
-func flagError(err error) error {
+// flagError names an unknown option as it was typed, and shortens the flag package's word on
+// a value that an option's parser refused, `invalid value "x" for flag -p: invalid PID "x"...`,
+// to the parser's own, which names the option and the value already.
+func flagError(err error, args []string) error {
 	msg := err.Error()
+	// The flag package writes every option with one dash: name it as it was typed.
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		for _, a := range args {
+			if a == "--" {
+				break
+			}
+			if a == "--"+name || strings.HasPrefix(a, "--"+name+"=") {
+				return fmt.Errorf("flag provided but not defined: --%s", name)
+			}
+		}
+		return err
+	}
 	if strings.HasPrefix(msg, "invalid boolean value ") {
 		if _, rest, ok := strings.Cut(msg, `" for `); ok {
 			name, _, _ := strings.Cut(rest, ":")
@@ -275,6 +288,7 @@ func (t Tool) MainAs(ctx context.Context, name string, args []string, stdout, st
 			format = render.FormatJSON
 		}
 		out = render.NewSink(name, format, stdout, stderr)
+		out.Raw = cm.raw
 		env := &Env{Ctx: ctx, Out: out, Verbose: cm.verbose}
 		return runInstance(env, in)
 	})
@@ -292,6 +306,12 @@ func runInstance(env *Env, in instance) error {
 	if !hasBPF {
 		return in.run(env, nil)
 	}
+	// Deferred first, so that it runs once the tracer is closed, as Unmount asks.
+	defer func() {
+		if err := tracer.Unmount(); err != nil {
+			env.Warnf("%v", err)
+		}
+	}()
 	if err := tracer.Preflight(); err != nil {
 		return err
 	}

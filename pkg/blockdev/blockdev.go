@@ -83,9 +83,22 @@ func (t *Table) Name(dev uint32) string {
 	return t.byDev[dev]
 }
 
-// Lookup resolves a user-supplied disk name, with or without "/dev/".
+// Lookup resolves a user-supplied disk: a name, with or without "/dev/", or MAJ:MIN as lsblk
+// and /sys/dev/block show it.
 func (t *Table) Lookup(name string) (uint32, error) {
 	if dev, ok := t.Dev(strings.TrimPrefix(name, "/dev/")); ok {
+		return dev, nil
+	}
+	if maj, min, ok := strings.Cut(name, ":"); ok {
+		major, err1 := strconv.ParseUint(maj, 10, 32)
+		minor, err2 := strconv.ParseUint(min, 10, 32)
+		if err1 != nil || err2 != nil || major >= 1<<12 || minor >= 1<<20 {
+			return 0, fmt.Errorf("invalid disk %q: MAJ:MIN takes a major below 4096 and a minor below 1048576", name)
+		}
+		dev := MkDev(uint32(major), uint32(minor))
+		if _, ok := t.byDev[dev]; !ok {
+			return 0, fmt.Errorf("unknown disk %q: no device %d:%d in /proc/partitions", name, major, minor)
+		}
 		return dev, nil
 	}
 	return 0, fmt.Errorf("unknown disk %q (not in /proc/partitions)", name)

@@ -178,3 +178,18 @@ func TestLabelAndFilter(t *testing.T) {
 		t.Errorf("Filter(sdz) = %v, %v; want an error", on, err)
 	}
 }
+
+func TestLookupMajMin(t *testing.T) {
+	tab, err := Parse(strings.NewReader("major minor  #blocks  name\n 254 0 1000 vda\n 8 16 10 sdb\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev, err := tab.Lookup("254:0"); err != nil || dev != MkDev(254, 0) {
+		t.Errorf("254:0 = %d, %v", dev, err)
+	}
+	for _, bad := range []string{"254:1", "8:", ":16", "x:y", "9999:0", "-1:0"} {
+		if _, err := tab.Lookup(bad); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Lookup(%q) = %v, want one line", bad, err)
+		}
+	}
+}

@@ -12,7 +12,8 @@ import (
 type Histograms struct {
 	// Unit of the values counted: "usecs", "msecs", "nsecs", "kbytes", or a count's own name.
 	Unit string
-	// Axis is the text histogram's label when it differs from Unit (bitesize's "Kbytes").
+	// Axis is the text histogram's label when it differs from Unit (bitesize's "Kbytes"; a
+	// comm in cpufreq's, which the sink escapes as all traced strings: Sink.Escape).
 	Axis string
 	// Labels name, in order, the values that tell one histogram from another (disk, flags, pid).
 	Labels []string
@@ -23,7 +24,8 @@ type Histograms struct {
 
 // Hist is one histogram of a report.
 type Hist struct {
-	// Caption is the text printed above the histogram, in the tool's own words ("\ndisk = vda\n").
+	// Caption is the text printed above the histogram, in the tool's own words ("\ndisk = vda\n");
+	// a string of the traced system in it (a comm, an irq name) goes through Sink.Escape.
 	Caption string
 	Labels  []string // values of the declared labels, in their order
 	Counts  []uint64
@@ -82,7 +84,7 @@ func (s *Sink) Histogram(d *Histograms, h *Hist) {
 	switch s.Format {
 	case FormatText:
 		s.w.WriteString(h.Caption)
-		axis := cmpOr(d.Axis, d.Unit)
+		axis := s.Escape(cmpOr(d.Axis, d.Unit))
 		if d.Linear {
 			hist.Linear(s.w, h.Counts, d.Base, d.Step, axis)
 		} else {

@@ -14,7 +14,15 @@ import (
 // positive width right-aligns (%6d), a negative one left-aligns (%-16s); 0 means no padding.
 //
 //	l.Reset().Int(int64(e.Pid), -6).Byte(' ').Str(comm, -16).Byte('\n').WriteTo(app.Output)
-type Line struct{ b []byte }
+type Line struct {
+	b []byte
+	// raw writes Text as it is (Sink.Raw); otherwise Text escapes it (escape.go).
+	raw bool
+}
+
+// Raw reports whether Text writes the traced system's bytes as they are (--raw), for a column
+// that escapes some bytes its own way when it is not.
+func (l *Line) Raw() bool { return l.raw }
 
 // Reset empties the line.
 func (l *Line) Reset() *Line {
@@ -107,16 +115,39 @@ func (l *Line) StrMax(s string, width, max int) *Line {
 	return l.Str(s, width)
 }
 
-// Text appends s (a byte slice, e.g. a path from an event) as %*s, without copying it to a string.
+// Text appends s, bytes of the traced system (a comm, a path from an event), as %*s without
+// copying it to a string: escaped (escape.go) unless the line is raw, the width counting the
+// bytes written.
 func (l *Line) Text(s []byte, width int) *Line {
-	l.spaces(width, len(s))
-	l.b = append(l.b, s...)
-	l.spaces(-width, len(s))
+	appendText(l, s, width)
 	return l
 }
 
+// TextString is Text for a string of the traced system (a symbol name).
+func (l *Line) TextString(s string, width int) *Line {
+	appendText(l, s, width)
+	return l
+}
+
+func appendText[S string | []byte](l *Line, s S, width int) {
+	clean := len(s)
+	if !l.raw {
+		clean = escapeFrom(s)
+	}
+	if clean == len(s) {
+		l.spaces(width, len(s))
+		l.b = append(l.b, s...)
+		l.spaces(-width, len(s))
+		return
+	}
+	mark := len(l.b)
+	l.b = appendEscaped(l.b, s, clean)
+	l.padFrom(mark, width)
+}
+
 // TextMax appends s as %*.*s: at most max bytes of it (max < 0: all), never cutting a UTF-8
-// character in two.
+// character in two, then escaped as Text escapes it (the cut counts the traced bytes: an
+// escaped value can be wider than max).
 func (l *Line) TextMax(s []byte, width, max int) *Line {
 	if max >= 0 && len(s) > max {
 		s = s[:cutPoint(s, max)]
@@ -124,10 +155,21 @@ func (l *Line) TextMax(s []byte, width, max int) *Line {
 	return l.Text(s, width)
 }
 
-// cutPoint is where to cut s to at most max bytes: max, or before the character max falls in.
+// cutPoint is where to cut s to at most max bytes: max, or before the valid UTF-8 character
+// that max falls in. Bytes that are no part of a character are cut as single bytes: a string
+// of them cut to nothing would hide what it holds.
 func cutPoint[S string | []byte](s S, max int) int {
-	for max > 0 && !utf8.RuneStart(s[max]) {
-		max--
+	if utf8.RuneStart(s[max]) {
+		return max
+	}
+	// A character that max falls in began at most UTFMax-1 bytes before it.
+	for start := max - 1; start >= 0 && start > max-utf8.UTFMax; start-- {
+		if utf8.RuneStart(s[start]) {
+			if _, size := decodeRune(s[start:]); size > 1 && start+size > max {
+				return start
+			}
+			break
+		}
 	}
 	return max
 }

@@ -76,6 +76,7 @@ func (r *records) write(rec unsafe.Pointer) {
 	switch r.sink.Format {
 	case FormatText:
 		l := r.line.Reset()
+		l.raw = r.sink.Raw
 		for i := range r.text {
 			r.text[i].cell(l, rec)
 			if r.seps[i] != 0 {

@@ -40,7 +40,10 @@ type Sink struct {
 	stderr io.Writer
 	j      JSON
 	// Now is the wall clock of JSON "time" members (tests fix it).
-	Now     func() time.Time
+	Now func() time.Time
+	// Raw prints strings of the traced system in text as they are, control bytes included
+	// (--raw, for a program reading the output); otherwise they are escaped (escape.go).
+	Raw     bool
 	metrics *metricSet
 }
 

@@ -23,13 +23,14 @@ func (k TaskKey) Histograms(unit string) *Histograms {
 }
 
 // Hist is the histogram of id, whose task is comm (without the kernel's NUL padding), captioned
-// as libbpf-tools caption it: "\npid = 42 comm\n"; a single histogram has no caption.
-func (k TaskKey) Hist(id uint32, comm []byte, counts []uint64) Hist {
+// as libbpf-tools caption it: "\npid = 42 comm\n", the comm as out's text shows traced strings
+// (Sink.Escape); a single histogram has no caption.
+func (k TaskKey) Hist(out *Sink, id uint32, comm []byte, counts []uint64) Hist {
 	h := Hist{Counts: counts}
 	if k == "" {
 		return h
 	}
-	h.Caption = fmt.Sprintf("\n%s = %d %s\n", k, id, comm)
+	h.Caption = fmt.Sprintf("\n%s = %d %s\n", k, id, out.Escape(string(comm)))
 	h.Labels = []string{strconv.FormatUint(uint64(id), 10)}
 	if k != "pidns" {
 		h.Labels = append(h.Labels, string(comm))

@@ -28,7 +28,7 @@ func TestTaskKey(t *testing.T) {
 			id = 4026531836
 		}
 		d := tc.key.Histograms("usecs")
-		h := tc.key.Hist(id, []byte("a b"), counts)
+		h := tc.key.Hist(NewSink("runqlat", FormatText, io.Discard, io.Discard), id, []byte("a b"), counts)
 		var labels []string
 		for i, l := range d.Labels {
 			labels = append(labels, l, h.Labels[i])

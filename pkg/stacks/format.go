@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/syms"
 )
 
@@ -38,6 +39,18 @@ type Style struct {
 	UnknownKernel string    // multi-line marker of an unknown kernel frame; "" is "[unknown]"
 	Numbered      bool      // "#%-2d " before each verbose frame
 	MissedTo      io.Writer // where multi-line "[Missed ... Stack]" notes go; nil: with the frames
+	// Raw writes comms, symbol names and module paths as the traced system holds them (--raw);
+	// otherwise they are escaped as all traced strings of text output (render.Escape).
+	Raw bool
+}
+
+// text is v, a string of the traced system or a frame's text made from one, as the style
+// shows it.
+func (s *Style) text(v string) string {
+	if s.Raw {
+		return v
+	}
+	return render.Escape(v)
 }
 
 const unknown = "[unknown]"
@@ -62,7 +75,7 @@ func (s *Style) Write(w io.Writer, e *Entry) {
 		}
 		s.writeSide(w, &e.User, false, &idx)
 	}
-	fmt.Fprintf(w, "    %-16s %s (%d)\n", "-", e.Comm, e.PID)
+	fmt.Fprintf(w, "    %-16s %s (%d)\n", "-", s.text(e.Comm), e.PID)
 	fmt.Fprintf(w, "        %d\n\n", e.Value)
 }
 
@@ -81,7 +94,7 @@ func (s *Style) writeSide(w io.Writer, st *Stack, kernel bool, idx *int) {
 			fmt.Fprintf(w, "#%-2d ", *idx)
 			*idx++
 		}
-		io.WriteString(w, s.frame(f, kernel, false))
+		io.WriteString(w, s.text(s.frame(f, kernel, false)))
 		io.WriteString(w, "\n")
 	}
 }
@@ -94,7 +107,7 @@ func missedNote(kernel bool) string {
 }
 
 func (s *Style) writeFolded(w io.Writer, e *Entry) {
-	io.WriteString(w, e.Comm)
+	io.WriteString(w, s.text(e.Comm))
 	if e.User.State != Absent {
 		s.writeFoldedSide(w, &e.User, false)
 	}
@@ -105,7 +118,7 @@ func (s *Style) writeFolded(w io.Writer, e *Entry) {
 		s.writeFoldedSide(w, &e.Kernel, true)
 	}
 	if e.Target != "" {
-		io.WriteString(w, ";"+e.Target)
+		io.WriteString(w, ";"+s.text(e.Target))
 	}
 	io.WriteString(w, " "+strconv.FormatUint(e.Value, 10)+"\n")
 }
@@ -114,15 +127,15 @@ func (s *Style) writeFolded(w io.Writer, e *Entry) {
 // "\t%-16lx %s+0x%lx\n" or "\t%-16lx Unknown\n" per frame, "\t%16s %s\n" (waker),
 // "\t%lld\n". A lost stack shows no frames (the warning after the report counts it).
 func (s *Style) writeWakeup(w io.Writer, e *Entry) {
-	fmt.Fprintf(w, "\n\t%-16s %s\n", "target:", e.Target)
+	fmt.Fprintf(w, "\n\t%-16s %s\n", "target:", s.text(e.Target))
 	for _, f := range e.Kernel.Frames {
 		if f.Known {
-			fmt.Fprintf(w, "\t%-16x %s+0x%x\n", f.Addr, f.Name, f.Offset)
+			fmt.Fprintf(w, "\t%-16x %s+0x%x\n", f.Addr, s.text(f.Name), f.Offset)
 		} else {
 			fmt.Fprintf(w, "\t%-16x Unknown\n", f.Addr)
 		}
 	}
-	fmt.Fprintf(w, "\t%16s %s\n", "waker:", e.Comm)
+	fmt.Fprintf(w, "\t%16s %s\n", "waker:", s.text(e.Comm))
 	fmt.Fprintf(w, "\t%d\n", e.Value)
 }
 
@@ -139,7 +152,7 @@ func (s *Style) writeFoldedSide(w io.Writer, st *Stack, kernel bool) {
 	}
 	for i := len(st.Frames) - 1; i >= 0; i-- {
 		io.WriteString(w, ";")
-		io.WriteString(w, s.frame(st.Frames[i], kernel, true))
+		io.WriteString(w, s.text(s.frame(st.Frames[i], kernel, true)))
 		if kernel && s.Annotate {
 			io.WriteString(w, "_[k]")
 		}

@@ -76,7 +76,9 @@ func (o *Output) Report(out *render.Sink, style *Style, r *Reader, entries []Ent
 func (o *Output) Write(out *render.Sink, style *Style, e *Entry) {
 	switch out.Format {
 	case render.FormatText:
-		style.Write(out.Writer(), e)
+		st := *style
+		st.Raw = st.Raw || out.Raw
+		st.Write(out.Writer(), e)
 	case render.FormatJSON:
 		j := out.Begin(render.KindStack)
 		if o.Wakeups {

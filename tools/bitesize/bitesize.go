@@ -87,7 +87,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		for _, e := range entries {
 			comm := filter.CommString(e.Key.Comm[:])
 			env.Out.Histogram(histograms, &render.Hist{
-				Caption: "\nProcess Name = " + comm + "\n",
+				Caption: "\nProcess Name = " + env.Out.Escape(comm) + "\n",
 				Labels:  []string{comm},
 				Counts:  render.Counts(e.Value.Slots[:]),
 			})

@@ -158,7 +158,7 @@ func records(c *config, now func() time.Time) *render.Records[record] {
 		render.Uint("PID", -6, "pid", func(r *record) uint64 { return uint64(r.e.Pid) }),
 		render.Uint("PPID", -6, "ppid", func(r *record) uint64 { return uint64(r.e.Ppid) }),
 		render.Int("RET", 3, "ret", func(r *record) int64 { return int64(r.e.Retval) }),
-		render.Custom("ARGS", 0, func(l *render.Line, r *record) { l.Text(r.argv, 0) }).
+		render.Custom("ARGS", 0, func(l *render.Line, r *record) { writeArgsText(l, r, c) }).
 			JSONWith("args", "array of strings", func(j *render.JSON, key string, r *record) { writeArgs(j, key, r, c.MaxArgs) }),
 		render.JSONOnly(render.Custom[record]("", 0, nil).JSONWith("args_truncated", "boolean",
 			func(j *render.JSON, key string, r *record) { j.Bool(key, int(r.e.ArgsCount) > c.MaxArgs) })),
@@ -239,17 +239,50 @@ func (h *handler) handle(rec []byte) {
 	h.recs.Write(r)
 }
 
+// writeArgsText writes the ARGS column: the arguments as -l matched them (appendArgs), escaped
+// as text shows all traced bytes (render.Line.Text). With -q the quoting is done here instead:
+// appendArgs' \", \t and \n, escaped again, would read \\", \\t, \\n; here each argument's
+// bytes are escaped and its quotemarks written \", so no argument can end its quotes early.
+// Under --raw the column is libbpf-tools' own.
+func writeArgsText(l *render.Line, r *record, c *config) {
+	if !c.Quote || l.Raw() {
+		l.Text(r.argv, 0)
+		return
+	}
+	args := bytes.TrimRight(r.args, "\x00")
+	for i := 0; len(args) > 0 || i == 0; i++ {
+		var arg []byte
+		arg, args = cutArg(args)
+		if i > 0 {
+			l.Byte(' ')
+		}
+		l.Byte('"')
+		for q := bytes.IndexByte(arg, '"'); q >= 0; q = bytes.IndexByte(arg, '"') {
+			l.Text(arg[:q], 0).Str(`\"`, 0)
+			arg = arg[q+1:]
+		}
+		l.Text(arg, 0).Byte('"')
+	}
+	if int(r.e.ArgsCount) > c.MaxArgs {
+		l.Str(" ...", 0)
+	}
+}
+
+// cutArg splits the first argument off NUL-separated arguments.
+func cutArg(args []byte) (arg, rest []byte) {
+	if j := bytes.IndexByte(args, 0); j >= 0 {
+		return args[:j], args[j+1:]
+	}
+	return args, nil
+}
+
 // appendArgs appends the NUL-separated argv as libbpf-tools prints it: separated by spaces,
 // with quote each wrapped in quotemarks, its quotemarks, tabs and newlines escaped.
 func appendArgs(b, args []byte, quote bool) []byte {
 	args = bytes.TrimRight(args, "\x00")
 	for i := 0; len(args) > 0 || i == 0; i++ {
-		arg := args
-		if j := bytes.IndexByte(args, 0); j >= 0 {
-			arg, args = args[:j], args[j+1:]
-		} else {
-			args = nil
-		}
+		var arg []byte
+		arg, args = cutArg(args)
 		if i > 0 {
 			b = append(b, ' ')
 		}

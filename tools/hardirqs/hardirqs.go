@@ -144,7 +144,7 @@ func report(out *render.Sink, c *config, rows *render.Records[entry], entries []
 	if c.Dist {
 		hists := histograms(c)
 		for i := range entries {
-			h := hist(c, &entries[i])
+			h := hist(out, c, &entries[i])
 			out.Histogram(hists, &h)
 		}
 		return
@@ -155,10 +155,11 @@ func report(out *render.Sink, c *config, rows *render.Records[entry], entries []
 	}
 }
 
-// hist is one handler's histogram, captioned as libbpf-tools does.
-func hist(c *config, e *entry) render.Hist {
+// hist is one handler's histogram, captioned as libbpf-tools does (the name as out shows traced
+// strings: a driver names its handler).
+func hist(out *render.Sink, c *config, e *entry) render.Hist {
 	name := string(irq(e))
-	h := render.Hist{Caption: "hardirq = " + name + "\n", Labels: []string{name}, Counts: render.Counts(e.Value.Slots[:])}
+	h := render.Hist{Caption: "hardirq = " + out.Escape(name) + "\n", Labels: []string{name}, Counts: render.Counts(e.Value.Slots[:])}
 	if c.PerCPU {
 		h.Caption = fmt.Sprintf("cpu = %d %s", e.Key.CPU, h.Caption)
 		h.Labels = append(h.Labels, fmt.Sprint(e.Key.CPU))

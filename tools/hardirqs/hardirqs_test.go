@@ -93,7 +93,7 @@ func TestJSON(t *testing.T) {
 	rows.Header()
 	rows.Write(&handlers[0])
 	c := config{Dist: true, PerCPU: true}
-	h := hist(&c, &handlers[0])
+	h := hist(out, &c, &handlers[0])
 	out.Histogram(histograms(&c), &h)
 	out.Flush()
 	want := `{"type":"table","tool":"hardirqs","time":"2026-12-06T05:00:00Z","irq":"virtio1-req.0","count":12,"total_nsecs":345,"max_nsecs":67,"cpu":1}` + "\n" +

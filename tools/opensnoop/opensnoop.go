@@ -3,6 +3,7 @@ package opensnoop
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"time"
 	"unsafe"
@@ -111,8 +112,13 @@ var Tool = app.Define(app.Def[config]{
 			app.Bool(&c.Callers, "callers c", "Show calling functions"),
 		}
 	},
-	// libbpf-tools takes one positional argument and ignores it.
-	Args:    func(c *config) []app.Arg { return []app.Arg{{Name: "ignored", Set: func(string) error { return nil }}} },
+	// libbpf-tools takes one positional argument and ignores it; a user who typed a duration
+	// there is told where it goes instead.
+	Args: func(c *config) []app.Arg {
+		return []app.Arg{{Name: "duration", Set: func(s string) error {
+			return fmt.Errorf("unrecognized positional argument: %s (a duration is -d %s)", s, s)
+		}}}
+	},
 	Spec:    spec,
 	Outputs: func(c *config) []render.Describer { return []render.Describer{records(c, nil)} },
 	Run:     run,
@@ -231,7 +237,7 @@ func writePath(l *render.Line, r *row) {
 	}
 	for _, addr := range r.e.Callers {
 		if sym := caller(r, addr); sym.Known {
-			l.Byte('\n').Str("", -indent).Str(sym.Name, 0)
+			l.Byte('\n').Str("", -indent).TextString(sym.Name, 0)
 		}
 	}
 }
@@ -256,7 +262,7 @@ func caller(r *row, addr uint64) syms.Symbol {
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	recs := records(c, env.Out.Now).To(env.Out)
-	h := newHandler(c, recs)
+	h := newHandler(c, recs, env.Warnf)
 	return app.Stream(env, t, app.StreamOptions{Duration: c.Duration, Header: recs, LostFormat: "Lost %d events!"}, h.handle)
 }
 
@@ -269,10 +275,15 @@ type handler struct {
 	full     []byte // -F: the full path of the current open
 }
 
-func newHandler(c *config, recs *render.Records[row]) *handler {
+// newHandler: warn, when not nil, says which capability callers' symbols lack.
+func newHandler(c *config, recs *render.Records[row], warn func(format string, args ...any)) *handler {
 	h := &handler{recs: recs, name: []byte(c.Name), fullPath: c.FullPath}
 	if c.Callers {
-		h.r.sym = syms.New()
+		var opts syms.Options
+		if warn != nil {
+			opts.Denied = syms.WarnDenied(warn)
+		}
+		h.r.sym = syms.NewWithOptions(opts)
 	}
 	return h
 }

@@ -39,7 +39,7 @@ type printer struct {
 func newPrinter(c config, format render.Format, w io.Writer) *printer {
 	sink := render.NewSink("opensnoop", format, w, io.Discard)
 	recs := records(&c, sink.Now).To(sink)
-	return &printer{config: &c, out: sink, h: newHandler(&c, recs), recs: recs}
+	return &printer{config: &c, out: sink, h: newHandler(&c, recs, nil), recs: recs}
 }
 
 func (p *printer) print(rec []byte) { p.h.handle(rec) }

@@ -104,7 +104,7 @@ func records(c *config) *render.Records[event] {
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	if len(c.Comm) >= 16 {
-		env.Warnf("Warning: Command name '%.15s...'is too long (max 16), truncated to: '%.15s'", c.Comm, c.Comm)
+		env.Warnf("Warning: Command name '%.15s...' is too long (max 16), truncated to: '%.15s'", render.Escape(c.Comm), render.Escape(c.Comm))
 	}
 	recs := records(c).To(env.Out)
 	return app.Stream(env, t, app.StreamOptions{

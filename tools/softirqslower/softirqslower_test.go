@@ -25,7 +25,8 @@ var events = []event{
 }
 
 // TestPrintMatchesCFormat holds the declared lines to libbpf-tools' printf formats, which Go's
-// fmt renders the same way for these verbs; the clock, read at each line, is compared by shape.
+// fmt renders the same way for these verbs, with the comm escaped as text escapes traced bytes
+// (k\xffworker); the clock, read at each line, is compared by shape.
 func TestPrintMatchesCFormat(t *testing.T) {
 	var got, want bytes.Buffer
 	out := render.NewSink("softirqslower", render.FormatText, &got, io.Discard)
@@ -38,7 +39,7 @@ func TestPrintMatchesCFormat(t *testing.T) {
 	fmt.Fprintf(&want, "%-8s %-20s %-8s %-14s %-6s %-16s\n", "TIME", "STAGE", "SOFTIRQ", "LAT(us)", "CPU", "COMM")
 	for _, e := range events {
 		fmt.Fprintf(&want, "%-8s %-20s %-8s %-14d %-6d %-16s\n", "HH:MM:SS", name(stages, e.Stage),
-			name(softirqs.Vectors, e.Vec), e.DeltaUs, e.CPU, string(bytes.TrimRight(e.Comm[:], "\x00")))
+			name(softirqs.Vectors, e.Vec), e.DeltaUs, e.CPU, render.Escape(string(bytes.TrimRight(e.Comm[:], "\x00"))))
 	}
 	gotLines, wantLines := strings.Split(got.String(), "\n"), strings.Split(want.String(), "\n")
 	if len(gotLines) != len(wantLines) || gotLines[0] != wantLines[0] {
