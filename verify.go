@@ -31,6 +31,11 @@ func verify(args []string, stdout, stderr io.Writer) int {
 	for _, a := range args {
 		only[a] = true
 	}
+	defer func() {
+		if err := tracer.Unmount(); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", multicallName, err)
+		}
+	}()
 	if err := tracer.Preflight(); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", multicallName, err)
 		return app.ExitFailure

@@ -226,10 +226,17 @@ func coreCompatKinds(a, b int) bool {
 }
 
 // FuncID finds a BTF_KIND_FUNC by name (0 when there is none).
-func (b *BTF) FuncID(name string) uint32 {
+func (b *BTF) FuncID(name string) uint32 { return b.named(kindFunc, name) }
+
+// TypedefID finds a BTF_KIND_TYPEDEF by name (0 when there is none). The kernel declares every
+// tracepoint it can hand to raw_tp and tp_btf programs as typedef btf_trace_<name>.
+func (b *BTF) TypedefID(name string) uint32 { return b.named(kindTypedef, name) }
+
+// named finds the first type of a kind by name (0 when there is none).
+func (b *BTF) named(kind int, name string) uint32 {
 	found := uint32(0)
 	b.walk(func(id, off uint32) {
-		if found == 0 && int(b.info(off)>>24)&0x1f == kindFunc && string(b.strBytes(le.Uint32(b.types[off:]))) == name {
+		if found == 0 && int(b.info(off)>>24)&0x1f == kind && string(b.strBytes(le.Uint32(b.types[off:]))) == name {
 			found = id
 		}
 	})

@@ -2,7 +2,10 @@ package minbtf
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -42,12 +45,27 @@ func Kernel() (*BTF, error) {
 			kernelCache.mapping = raw
 		}
 	}
+	if len(raw) == 0 {
+		return nil, errors.New("the file is empty")
+	}
 	b, err := Parse(raw)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (a file of %d bytes)", err, len(raw))
 	}
 	kernelCache.btf = b
 	return b, nil
+}
+
+// CheckKernel tells what is wrong with the contents of the running kernel's BTF file: empty, not
+// BTF, or cut short. It returns nil when the file parses, and when it cannot be read at all (no
+// such file, no permission): that is not a matter of its contents.
+func CheckKernel() error {
+	_, err := Kernel()
+	var pathErr *fs.PathError
+	if err == nil || errors.As(err, &pathErr) {
+		return nil
+	}
+	return err
 }
 
 // KernelMmapped tells whether Kernel's BTF lies in mapped kernel pages (for tests).

@@ -140,6 +140,22 @@ func TestFuncID(t *testing.T) {
 	}
 }
 
+// TestTypedefID: tracepoints are typedefs btf_trace_<name> in the kernel's BTF; a function of
+// the same name is not a typedef.
+func TestTypedefID(t *testing.T) {
+	k := kernelOrSkip(t)
+	id := k.TypedefID("btf_trace_sched_switch")
+	if id == 0 || k.kind(id) != kindTypedef || k.name(id) != "btf_trace_sched_switch" {
+		t.Fatalf("TypedefID(btf_trace_sched_switch) = %d", id)
+	}
+	if k.TypedefID("vfs_read") != 0 {
+		t.Error("vfs_read, a function, found as a typedef")
+	}
+	if k.TypedefID("btf_trace_no_such_tracepoint") != 0 {
+		t.Error("found a tracepoint that does not exist")
+	}
+}
+
 // TestKernelIsMapped: on kernels that allow it (this host's does), the kernel's BTF is mmapped,
 // not read into the heap.
 func TestKernelIsMapped(t *testing.T) {

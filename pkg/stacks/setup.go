@@ -8,9 +8,10 @@ import (
 )
 
 // NewSymbolizer returns a symbolizer with the kernel's symbols loaded. When they cannot be read,
-// warn says so, unless no kernel stack is wanted; user stacks are symbolized either way.
+// warn says so, unless no kernel stack is wanted; user stacks are symbolized either way, and
+// warn names the capability that user symbols lack, if any.
 func NewSymbolizer(kernelWanted bool, warn func(format string, args ...any)) *syms.Symbolizer {
-	s := syms.New()
+	s := syms.NewWithOptions(syms.Options{Denied: syms.WarnDenied(warn)})
 	if err := s.LoadKernel(); err != nil && kernelWanted {
 		warn("kernel symbols unavailable: %v", err)
 	}

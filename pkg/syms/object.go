@@ -3,8 +3,10 @@ package syms
 import (
 	"bytes"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,6 +62,7 @@ func (s *Symbolizer) resolve(pid uint32, m *mapping) *object {
 	}
 	f, err := s.openMapped(pid, m)
 	if err != nil {
+		s.denied(m.path, err)
 		return nil
 	}
 	defer f.Close()
@@ -80,6 +83,11 @@ func (s *Symbolizer) resolveVDSO(pid uint32, m *mapping) *object {
 	}
 	f, err := os.Open(fmt.Sprintf("%s/%d/mem", s.opts.ProcRoot, pid))
 	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			// Another user's process memory takes ptrace's attach access, and its mem file is
+			// that user's, mode 0600.
+			s.denied(m.path, &deniedError{capability: "CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH", err: err})
+		}
 		return nil
 	}
 	img := make([]byte, m.end-m.start)
@@ -188,22 +196,81 @@ func (s *Symbolizer) buildTable(f *elf.File, info elfsym.Info, pid uint32, path 
 // openMapped opens the file behind a mapping as the process sees it: through its root
 // (containers), checking the inode so a file replaced on disk since it was mapped is not
 // used; failing that (deleted or replaced files), through /proc/PID/map_files.
+//
+// When every way fails for want of permission, the error is a *deniedError naming the
+// capability that would have opened the file.
 func (s *Symbolizer) openMapped(pid uint32, m *mapping) (*os.File, error) {
 	proc := fmt.Sprintf("%s/%d", s.opts.ProcRoot, pid)
-	if !strings.HasSuffix(m.path, deletedSuffix) {
-		if f, err := openIno(proc+"/root"+m.path, m.ino); err == nil {
+	deleted := strings.HasSuffix(m.path, deletedSuffix)
+	var rootErr error
+	if !deleted {
+		f, err := openIno(proc+"/root"+m.path, m.ino)
+		if err == nil {
 			return f, nil
 		}
+		rootErr = err
 	}
 	f, err := os.Open(fmt.Sprintf("%s/map_files/%x-%x", proc, m.start, m.end))
 	if err == nil {
 		return f, nil
 	}
 	// The process may be gone while its file is still where it was.
-	if f, err2 := openIno(m.path, m.ino); err2 == nil {
+	f, hostErr := openIno(m.path, m.ino)
+	if hostErr == nil {
 		return f, nil
 	}
+	if capability := missingCapability(proc, deleted, rootErr, err, hostErr); capability != "" {
+		return nil, &deniedError{capability: capability, err: err}
+	}
 	return nil, err
+}
+
+// deniedError: a mapped file could not be opened without capability.
+type deniedError struct {
+	capability string
+	err        error
+}
+
+func (e *deniedError) Error() string {
+	return fmt.Sprintf("%v (needs %s)", e.err, e.capability)
+}
+
+func (e *deniedError) Unwrap() error { return e.err }
+
+// missingCapability names what would have let openMapped open a file, from how each way failed
+// ("" when it was not for want of permission). Another user's /proc/PID/map_files takes
+// CAP_CHECKPOINT_RESTORE (CAP_SYS_ADMIN before Linux 5.9), ptrace's access and the search of a
+// directory of mode 0500; /proc/PID/root ptrace's read access (the same user, CAP_SYS_PTRACE); and
+// a path whoever may read it and search its directories (CAP_DAC_READ_SEARCH).
+func missingCapability(proc string, deleted bool, rootErr, mapErr, hostErr error) string {
+	denied := func(err error) bool { return errors.Is(err, fs.ErrPermission) }
+	switch {
+	case denied(hostErr):
+		return "CAP_DAC_READ_SEARCH"
+	case deleted && denied(mapErr):
+		return "CAP_CHECKPOINT_RESTORE, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH"
+	case denied(rootErr):
+		// The file is not on the host's file system (a container's): through the process's root,
+		// which may itself be closed, or open with the file's directories closed.
+		if _, err := os.Stat(proc + "/root/"); denied(err) {
+			return "CAP_SYS_PTRACE"
+		}
+		return "CAP_DAC_READ_SEARCH"
+	}
+	return ""
+}
+
+// denied passes a permission error on to Options.Denied, once per capability.
+func (s *Symbolizer) denied(path string, err error) {
+	var d *deniedError
+	if s.opts.Denied == nil || !errors.As(err, &d) || s.deniedCaps[d.capability] {
+		return
+	}
+	if s.deniedCaps == nil {
+		s.deniedCaps = map[string]bool{}
+	}
+	s.deniedCaps[d.capability] = true
+	s.opts.Denied(path, d.capability)
 }
 
 func openIno(path string, ino uint64) (*os.File, error) {

@@ -74,6 +74,18 @@ type Options struct {
 	NoDemangle bool
 	// ProcRoot is where procfs is mounted. Default /proc.
 	ProcRoot string
+	// Denied, when set, is told when a mapped file's symbols cannot be read for want of a
+	// capability, once per capability, with the first such file: a tool run with less than root
+	// then says which capability its unknown frames need.
+	Denied func(path, capability string)
+}
+
+// WarnDenied is an Options.Denied that says in one line, through warn, which capability the
+// user symbols of path (and of files like it) need.
+func WarnDenied(warn func(format string, args ...any)) func(path, capability string) {
+	return func(path, capability string) {
+		warn("user symbols unavailable: permission denied on %s (needs %s)", path, capability)
+	}
 }
 
 // Symbolizer turns kernel and user addresses into function names. It caches kernel symbols
@@ -95,6 +107,8 @@ type Symbolizer struct {
 	tick       uint64
 	usedBytes  int64
 	loaded     int // objects holding a table
+	// deniedCaps are the capabilities Options.Denied was told about.
+	deniedCaps map[string]bool
 }
 
 type process struct {

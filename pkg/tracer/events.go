@@ -55,11 +55,13 @@ type Events struct {
 	perfData chan []byte
 	perfLost chan uint64
 	lostMap  *bpf.BPFMap
-	lost     uint64
-	reported uint64
-	woken    atomic.Bool
-	wakeCh   chan struct{}
-	wakeOnce sync.Once
+	// perfLostCount: what the kernel's PERF_RECORD_LOST records told; used only for an object
+	// without events_lost (see Lost).
+	perfLostCount uint64
+	reported      uint64
+	woken         atomic.Bool
+	wakeCh        chan struct{}
+	wakeOnce      sync.Once
 }
 
 // Events returns the reader of the object's "events" map. It was opened before the programs
@@ -116,7 +118,7 @@ func (e *Events) Poll(timeout time.Duration, fn func([]byte)) (int, error) {
 		fn(rec)
 		n++
 	case lost := <-e.perfLost:
-		e.lost += lost
+		e.perfLostCount += lost
 	case <-timer.C:
 	case <-e.wakeCh:
 	}
@@ -131,7 +133,7 @@ func (e *Events) drainPerf(fn func([]byte)) int {
 			fn(rec)
 			n++
 		case lost := <-e.perfLost:
-			e.lost += lost
+			e.perfLostCount += lost
 		default:
 			return n
 		}
@@ -139,14 +141,25 @@ func (e *Events) drainPerf(fn func([]byte)) int {
 }
 
 // Lost returns how many events the kernel side could not deliver so far.
+//
+// The BPF side counts each event it could not hand over (events.bpf.h: a failed
+// bpf_ringbuf_reserve or bpf_perf_event_output) in events_lost, and that count is the one used.
+// On the perf-buffer path the kernel also tells of the records a full buffer dropped
+// (PERF_RECORD_LOST), but those are the very same events, whose output call failed: adding both
+// counted each loss twice. The BPF count is also the exact one: the kernel's comes only once a
+// later record fits on that CPU (losses at the end of a storm may never be told), and misses
+// failures that are not a full buffer. Past the buffer nothing is dropped: libbpfgo's reader
+// blocks on its channel rather than drop. Only an object without events_lost falls back on the
+// kernel's records.
 func (e *Events) Lost() uint64 {
-	total := e.lost
-	if e.lostMap != nil {
-		key := uint32(0)
-		if vals, err := e.lostMap.GetValue(ptr(&key)); err == nil {
-			for i := 0; i+8 <= len(vals); i += 8 {
-				total += *(*uint64)(unsafe.Pointer(&vals[i]))
-			}
+	if e.lostMap == nil {
+		return e.perfLostCount
+	}
+	var total uint64
+	key := uint32(0)
+	if vals, err := e.lostMap.GetValue(ptr(&key)); err == nil {
+		for i := 0; i+8 <= len(vals); i += 8 {
+			total += *(*uint64)(unsafe.Pointer(&vals[i]))
 		}
 	}
 	return total

@@ -92,8 +92,8 @@ func availability(h Hook) string {
 	switch h.Kind {
 	case Tracepoint, TPBTF, RawTP:
 		cat, name := h.tracepoint()
-		if !TracepointExists(cat, name) {
-			return fmt.Sprintf("kernel has no tracepoint %s", h.Target)
+		if reason := tracepointAvailability(h.Kind, cat, name); reason != "" {
+			return reason
 		}
 	case Kprobe, Kretprobe:
 		if !KprobesSupported() {

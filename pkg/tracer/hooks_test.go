@@ -11,6 +11,10 @@ import (
 func fakeTraceFS(t *testing.T, events ...string) {
 	t.Helper()
 	dir := t.TempDir()
+	// A readable tracefs has events/ even where it lacks the event asked for.
+	if err := os.Mkdir(filepath.Join(dir, "events"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range events {
 		cat, name, _ := strings.Cut(e, ":")
 		p := filepath.Join(dir, "events", cat, name)

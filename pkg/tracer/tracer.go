@@ -197,12 +197,12 @@ func open(spec Spec, opts Options, cgroupFD int, failed map[Hook]string, useMini
 		mod.Close()
 		return nil, nil, err
 	}
-	if err := t.load(btfFile != nil, opts); err != nil {
+	if libbpfLog, err := t.load(opts); err != nil {
 		mod.Close()
 		if btfFile != nil {
 			return nil, nil, &minimalBTFLoadError{err}
 		}
-		return nil, nil, loadError(spec.Object, err)
+		return nil, nil, loadError(spec.Object, err, libbpfLog, opts)
 	}
 	if cgroupFD >= 0 {
 		if err := t.setCgroup(cgroupFD); err != nil {
@@ -235,22 +235,22 @@ func open(spec Spec, opts Options, cgroupFD int, failed map[Hook]string, useMini
 	return t, nil, nil
 }
 
-// load loads the object; with a minimal BTF, libbpf's messages wait until the load succeeded, as
-// a failed one is retried with the full BTF and then says all there is to say.
-func (t *Tracer) load(minimalBTF bool, opts Options) error {
-	if !minimalBTF {
-		return t.Module.BPFLoadObject()
-	}
+// load loads the object. libbpf's messages wait until the load is over: a load with a minimal
+// BTF that fails is retried with the full one, which then says all there is to say, and a
+// failure whose cause we can name (loadError) is told in one line of ours instead. On success
+// they are printed; on failure they are returned, for the caller to print or not.
+func (t *Tracer) load(opts Options) (libbpfLog string, err error) {
 	var held strings.Builder
 	heldLog.Store(&held)
-	err := t.Module.BPFLoadObject()
+	err = t.Module.BPFLoadObject()
 	heldLog.Store(nil)
+	sinkMu.Lock()
+	libbpfLog = held.String()
+	sinkMu.Unlock()
 	if err == nil {
-		sinkMu.Lock()
-		fmt.Fprint(opts.stderr(), held.String())
-		sinkMu.Unlock()
+		fmt.Fprint(opts.stderr(), libbpfLog)
 	}
-	return err
+	return libbpfLog, err
 }
 
 // reportHooks says which hook each probe uses: on stderr with -v, and in the file named by
@@ -488,9 +488,18 @@ func (t *Tracer) AddLink(l *bpf.BPFLink) { t.links = append(t.links, l) }
 
 // Close detaches every link and frees the object.
 func (t *Tracer) Close() {
+	// Detaching a perf-event tracepoint waits for an RCU grace period in the kernel (tens of
+	// ms each: opensnoop's six took 200 ms after Ctrl-C); detached side by side, the waits
+	// overlap.
+	var wg sync.WaitGroup
 	for _, l := range t.links {
-		l.Destroy()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.Destroy()
+		}()
 	}
+	wg.Wait()
 	t.links = nil
 	if t.events != nil {
 		t.events.Close()
@@ -499,7 +508,16 @@ func (t *Tracer) Close() {
 	t.Module.Close()
 }
 
-func loadError(object string, err error) error {
+// loadError explains a failed load. libbpfLog is what libbpf said meanwhile: printed as it is,
+// unless the cause has a line of its own (a broken kernel BTF), where it is kept for -v.
+func loadError(object string, err error, libbpfLog string, opts Options) error {
+	if btfErr := brokenKernelBTF(err, libbpfLog); btfErr != nil {
+		if opts.Verbose {
+			fmt.Fprint(opts.stderr(), libbpfLog)
+		}
+		return btfErr
+	}
+	fmt.Fprint(opts.stderr(), libbpfLog)
 	switch {
 	case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EACCES):
 		return fmt.Errorf("load BPF object %s: permission denied (needs root; run with -v for the verifier log)", object)
@@ -507,4 +525,29 @@ func loadError(object string, err error) error {
 		return fmt.Errorf("load BPF object %s: rejected by the kernel (run with -v for the verifier log)", object)
 	}
 	return fmt.Errorf("load BPF object %s: %v (run with -v for details)", object, err)
+}
+
+// brokenKernelBTF names the cause when libbpf failed to read the kernel's BTF although the file
+// is there: it is empty or corrupt (a bind mount over it, a kernel built with a broken pahole).
+// libbpf says so in three lines and an errno ("input/output error", or EINVAL, which read as
+// the verifier's refusal); one line with our parser's diagnosis says more. A missing file is not
+// this case: that kernel has no BTF, and libbpf looks elsewhere for it.
+func brokenKernelBTF(err error, libbpfLog string) error {
+	log := strings.ToLower(libbpfLog)
+	if !strings.Contains(log, "kernel btf") && !strings.Contains(log, "vmlinux btf") {
+		return nil
+	}
+	if _, statErr := os.Stat(minbtf.KernelBTFPath); statErr != nil {
+		return nil
+	}
+	reason := minbtf.CheckKernel()
+	if reason == nil {
+		// Our parser takes it, libbpf does not: its errno is all there is to tell.
+		reason = err
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			reason = errno
+		}
+	}
+	return fmt.Errorf("kernel BTF at %s is empty or corrupt: %v", minbtf.KernelBTFPath, reason)
 }

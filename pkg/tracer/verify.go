@@ -123,9 +123,7 @@ func sectionAvailability(section string) string {
 		return fentryAvailability(target)
 	case "tracepoint", "tp":
 		cat, name, _ := strings.Cut(target, "/")
-		if !TracepointExists(cat, name) {
-			return fmt.Sprintf("kernel has no tracepoint %s:%s", cat, name)
-		}
+		return tracepointAvailability(Tracepoint, cat, name)
 	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
 		if target != "" {
 			return anyTracepoint(target)
@@ -137,6 +135,9 @@ func sectionAvailability(section string) string {
 func anyTracepoint(name string) string {
 	if m, _ := filepath.Glob(filepath.Join(TraceFS, "events", "*", name, "format")); len(m) > 0 {
 		return ""
+	}
+	if traceFSUnreadable() != "" {
+		return btfTracepointAvailability(name, name)
 	}
 	return fmt.Sprintf("kernel has no tracepoint %s", name)
 }
