@@ -285,9 +285,12 @@ func TestOpensnoopFullPath(t *testing.T) {
 	}
 }
 
+// -d is the duration; a positional argument, which libbpf-tools took and silently ignored, is
+// refused with a pointer to -d.
 func TestOpensnoopDuration(t *testing.T) {
+	badInput(t, "opensnoop", "unrecognized positional argument: 10 (a duration is -d 10)", "10")
 	begin := time.Now()
-	out, stderr, code := runTool(t, "opensnoop", "-d", "1", "ignored-positional")
+	out, stderr, code := runTool(t, "opensnoop", "-d", "1")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
