@@ -151,3 +151,13 @@ func TestUnknownArgv0(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }
+
+// TestVerifyUnknownObject: --verify of an object the binary does not carry is an error, not
+// "0 programs loaded, 0 failed".
+func TestVerifyUnknownObject(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := dispatch([]string{"bpfutils", "--verify", "nosuchobj"}, &out, &errb)
+	if code == 0 || errb.String() != "bpfutils: --verify: no BPF object named nosuchobj\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}

@@ -31,6 +31,14 @@ func verify(args []string, stdout, stderr io.Writer) int {
 	for _, a := range args {
 		only[a] = true
 	}
+	objects := bpfobj.Names()
+	sort.Strings(objects)
+	for name := range only {
+		if !slices.Contains(objects, name) {
+			fmt.Fprintf(stderr, "%s: --verify: no BPF object named %s\n", multicallName, name)
+			return app.ExitFailure
+		}
+	}
 	defer func() {
 		if err := tracer.Unmount(); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", multicallName, err)
@@ -39,14 +47,6 @@ func verify(args []string, stdout, stderr io.Writer) int {
 	if err := tracer.Preflight(); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", multicallName, err)
 		return app.ExitFailure
-	}
-	objects := bpfobj.Names()
-	sort.Strings(objects)
-	for name := range only {
-		if !slices.Contains(objects, name) {
-			fmt.Fprintf(stderr, "%s: --verify: no BPF object named %s\n", multicallName, name)
-			return app.ExitFailure
-		}
 	}
 	specs := toolSpecs()
 	specs = append(specs, tracer.InternalSpecs()...)
