@@ -7,7 +7,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,pkg/bpfobj/%.bpf.o,$(BPF_SRCS))
+# The objects are embedded zstd-compressed (a quarter of their size: the binary, which the
+# kernel maps whole, is every tool's memory) and decompressed only for the tool that runs.
+BPF_OBJS := $(patsubst bpf/%.bpf.c,pkg/bpfobj/%.bpf.o.zst,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h bpf/include/*.h) vmlinux/$(ARCH)/vmlinux.h
 GO_SRCS := $(shell find . -name '*.go' -not -path './.cache/*') go.mod go.sum
 
@@ -26,9 +28,10 @@ all: bpfutils
 
 bpf: $(BPF_OBJS)
 
-pkg/bpfobj/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-	$(LLVM_STRIP) -g $@
+pkg/bpfobj/%.bpf.o.zst: bpf/%.bpf.c $(BPF_HDRS)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o pkg/bpfobj/$*.bpf.o
+	$(LLVM_STRIP) -g pkg/bpfobj/$*.bpf.o
+	zstd -q -19 -f --rm pkg/bpfobj/$*.bpf.o -o $@
 
 bpfutils: $(BPF_OBJS) $(GO_SRCS)
 	$(GO) build -tags $(GO_TAGS) -ldflags '$(GO_LDFLAGS)' -o $@ .
@@ -71,4 +74,4 @@ install: bpfutils
 	$(DESTDIR)$(BINDIR)/bpfutils --install -s $(DESTDIR)$(BINDIR)
 
 clean:
-	rm -f bpfutils pkg/bpfobj/*.bpf.o
+	rm -f bpfutils pkg/bpfobj/*.bpf.o pkg/bpfobj/*.bpf.o.zst

@@ -8,7 +8,7 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "setup.sh: must run as root (apt-get)
 . /etc/os-release
 codename=${VERSION_CODENAME:-}
 
-pkgs_common=(clang llvm libelf-dev zlib1g-dev libzstd-dev make pkg-config busybox-static cpio qemu-system-x86 iproute2 file)
+pkgs_common=(clang llvm libelf-dev zlib1g-dev libzstd-dev zstd make pkg-config busybox-static cpio qemu-system-x86 iproute2 file)
 # pkg/syms tests compile, strip and xz-compress small C/C++ programs at test time.
 pkgs_common+=(gcc g++ binutils xz-utils)
 
