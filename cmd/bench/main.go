@@ -8,6 +8,7 @@
 package main
 
 import (
+	"debug/elf"
 	"flag"
 	"fmt"
 	"os"
@@ -100,6 +101,7 @@ func run(c config) error {
 		LoadAvg:     loadAvg(),
 		Binary:      bin,
 		BinaryBytes: st.Size(),
+		Sections:    sectionSizes(bin),
 		Reps:        c.reps,
 		StartupRuns: c.startupRuns,
 		Scale:       c.scale,
@@ -196,7 +198,7 @@ func measureTool(c config, s storm, link, work string) (toolResult, error) {
 		idleRSS = append(idleRSS, float64(hwm)/1024)
 		exitMS = append(exitMS, float64(exit.Microseconds())/1000)
 	}
-	var peak, cpu, seenPct, missed, unreported, lost, rate []float64
+	var peak, anon, file, pss, cpu, seenPct, missed, unreported, lost, rate []float64
 	for r := 1; r <= c.reps; r++ {
 		fmt.Fprintf(os.Stderr, "== %s: storm %d/%d: %s\n", s.label(), r, c.reps, tr.Storm)
 		sr, err := runStorm(s, link, work)
@@ -207,6 +209,9 @@ func measureTool(c config, s storm, link, work string) (toolResult, error) {
 			sr.generated, sr.workload.Seconds(), sr.seen, 100*float64(sr.seen)/float64(sr.generated),
 			sr.lostReported, sr.processed, float64(sr.cpuNS)/1e6, sr.hwmKB)
 		peak = append(peak, float64(sr.hwmKB)/1024)
+		anon = append(anon, float64(sr.anonKB)/1024)
+		file = append(file, float64(sr.fileKB)/1024)
+		pss = append(pss, float64(sr.pssKB)/1024)
 		if sr.processed > 0 {
 			// ms per 1,000 events is the same number as us per event
 			cpu = append(cpu, float64(sr.cpuNS)/1000/float64(sr.processed))
@@ -226,6 +231,9 @@ func measureTool(c config, s storm, link, work string) (toolResult, error) {
 		newFigure("RSS once attached (VmHWM)", "MiB", idleRSS, 0),
 		newFigure("exit after SIGINT", "ms", exitMS, targetExitMS),
 		newFigure("peak RSS during storm (VmHWM)", "MiB", peak, targetRSSMiB),
+		newFigure("RSS at storm end: anonymous", "MiB", anon, 0),
+		newFigure("RSS at storm end: file pages", "MiB", file, 0),
+		newFigure("PSS at storm end", "MiB", pss, 0),
 		newFigure("CPU per 1,000 events", "ms", cpu, targetCPUMS),
 		newFigure("events seen", "%", seenPct, 0),
 		newFigure("events missed", "", missed, 0).atMost(0),
@@ -257,4 +265,21 @@ func loadAvg() string {
 		return ""
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// sectionSizes lists the binary's allocated ELF sections of at least 64 KiB that are in the
+// file (not .bss).
+func sectionSizes(bin string) map[string]int64 {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	out := map[string]int64{}
+	for _, s := range f.Sections {
+		if s.Flags&elf.SHF_ALLOC != 0 && s.Type != elf.SHT_NOBITS && s.Size >= 64<<10 {
+			out[s.Name] = int64(s.Size)
+		}
+	}
+	return out
 }

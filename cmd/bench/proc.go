@@ -195,9 +195,17 @@ func startupOnce(link string, args []string) (time.Duration, int64, time.Duratio
 }
 
 // procStatus returns the kB figures of /proc/PID/status (VmRSS, VmHWM, ...).
-func procStatus(pid int) map[string]int64 {
+func procStatus(pid int) map[string]int64 { return kbFigures(fmt.Sprintf("/proc/%d/status", pid)) }
+
+// smapsRollup returns the kB figures of /proc/PID/smaps_rollup (Rss, Pss, Anonymous, ...).
+func smapsRollup(pid int) map[string]int64 {
+	return kbFigures(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+}
+
+// kbFigures reads the "Name: N kB" lines of a /proc file.
+func kbFigures(path string) map[string]int64 {
 	m := map[string]int64{}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return m
 	}

@@ -18,19 +18,22 @@ const (
 )
 
 type results struct {
-	Date        string       `json:"date"`
-	Kernel      string       `json:"kernel"`
-	CPUs        int          `json:"cpus"`
-	LoadAvg     string       `json:"loadavg_start"`
-	LoadAvgEnd  string       `json:"loadavg_end"`
-	Binary      string       `json:"binary"`
-	BinaryBytes int64        `json:"binary_bytes"`
-	Reps        int          `json:"reps"`
-	StartupRuns int          `json:"startup_runs"`
-	Scale       float64      `json:"scale"`
-	Tools       []toolResult `json:"tools"`
-	Skipped     []string     `json:"skipped,omitempty"`
-	Soak        *soakResult  `json:"soak,omitempty"`
+	Date        string `json:"date"`
+	Kernel      string `json:"kernel"`
+	CPUs        int    `json:"cpus"`
+	LoadAvg     string `json:"loadavg_start"`
+	LoadAvgEnd  string `json:"loadavg_end"`
+	Binary      string `json:"binary"`
+	BinaryBytes int64  `json:"binary_bytes"`
+	// Sections are the binary's ELF sections by size (code, read-only data with the embedded
+	// BPF objects, Go's function tables), what the kernel maps for every tool.
+	Sections    map[string]int64 `json:"sections"`
+	Reps        int              `json:"reps"`
+	StartupRuns int              `json:"startup_runs"`
+	Scale       float64          `json:"scale"`
+	Tools       []toolResult     `json:"tools"`
+	Skipped     []string         `json:"skipped,omitempty"`
+	Soak        *soakResult      `json:"soak,omitempty"`
 }
 
 type toolResult struct {
@@ -111,7 +114,20 @@ func (r *results) markdown() string {
 	if r.Scale != 1 {
 		fmt.Fprintf(&b, ", sizes scaled by %g", r.Scale)
 	}
-	fmt.Fprintf(&b, ". Binary %s: %.2f MiB (%d bytes).\n\n", r.Binary, float64(r.BinaryBytes)/(1<<20), r.BinaryBytes)
+	fmt.Fprintf(&b, ". Binary %s: %.2f MiB (%d bytes)", r.Binary, float64(r.BinaryBytes)/(1<<20), r.BinaryBytes)
+	names := make([]string, 0, len(r.Sections))
+	for n := range r.Sections {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return r.Sections[names[i]] > r.Sections[names[j]] })
+	for i, n := range names {
+		sep := ", "
+		if i == 0 {
+			sep = ": "
+		}
+		fmt.Fprintf(&b, "%s%s %.2f MiB", sep, n, float64(r.Sections[n])/(1<<20))
+	}
+	b.WriteString(".\n\n")
 	b.WriteString("| tool | figure | unit | min | median | max | target | met |\n")
 	b.WriteString("|---|---|---|---:|---:|---:|---|---|\n")
 	for _, t := range r.Tools {

@@ -84,8 +84,11 @@ type stormResult struct {
 	lostReported int64 // what the tool said it lost on stderr
 	cpuNS        int64 // tool CPU from just before the storm until the tool printed it all
 	hwmKB        int64
-	workload     time.Duration
-	note         string
+	// the RSS at the storm's end split as smaps_rollup tells it: anonymous memory (the heap,
+	// buffers) and file pages (the binary), and the PSS
+	anonKB, fileKB, pssKB int64
+	workload              time.Duration
+	note                  string
 }
 
 // runStorm starts the tool, runs the workload, waits until the tool has printed what it is
@@ -127,6 +130,9 @@ func runStorm(s storm, link, work string) (stormResult, error) {
 	}
 	res.cpuNS = cpuNS(tr.pid()) - cpu0
 	res.hwmKB = procStatus(tr.pid())["VmHWM"]
+	rollup := smapsRollup(tr.pid())
+	res.anonKB, res.pssKB = rollup["Anonymous"], rollup["Pss"]
+	res.fileKB = rollup["Rss"] - rollup["Anonymous"]
 	if err := tr.finish(); err != nil {
 		return res, err
 	}
