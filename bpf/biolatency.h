@@ -19,4 +19,14 @@ struct biolatency_ext {
 	__u64 count;
 };
 
+/*
+ * A request in flight, in the start map under its address: when its latency counts from (issue,
+ * or insertion with -Q) and when it was issued (0 until then), as bpf_ktime_get_ns(). User space
+ * sweeps out the requests with no news for long (pkg/blockdev.Inflight).
+ */
+struct biolatency_rq {
+	__u64 start;
+	__u64 issue;
+};
+
 #endif

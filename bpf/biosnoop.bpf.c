@@ -7,6 +7,7 @@
 #include "events.bpf.h"
 #include "cgroup.bpf.h"
 #include "block.bpf.h"
+#include "inflight.bpf.h"
 #include "biosnoop.h"
 
 const volatile bool targ_queued = false;
@@ -28,19 +29,11 @@ bool origin_late SEC(".data") = false;
 /* Events only pass through the ring buffer; this puts their type into BTF for the layout check. */
 struct biosnoop_event *const volatile biosnoop_event_type = 0;
 
-struct rq_info {
-	char comm[TASK_COMM_LEN];
-	__u32 pid;
-	__u32 dev;
-	__u64 insert;
-	__u64 issue;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct request *);
-	__type(value, struct rq_info);
+	__type(value, struct biosnoop_rq);
 } requests SEC(".maps");
 
 /* Where the last reported request of each disk ended, for -P. */
@@ -52,7 +45,7 @@ struct {
 } last_sector SEC(".maps");
 
 /* Fills in the current task as the origin of rq; false when -c or -d excludes the request. */
-static __always_inline bool take_origin(struct request *rq, struct rq_info *info)
+static __always_inline bool take_origin(struct request *rq, struct biosnoop_rq *info)
 {
 	if (cgroup_rejected())
 		return false;
@@ -70,18 +63,27 @@ static __always_inline bool take_origin(struct request *rq, struct rq_info *info
  */
 static __always_inline int record_origin(struct request *rq, bool merge)
 {
-	struct rq_info *cur, info = {};
+	struct biosnoop_rq *cur, info = {};
 
+	cur = bpf_map_lookup_elem(&requests, &rq);
 	if (merge) {
-		cur = bpf_map_lookup_elem(&requests, &rq);
-		if (cur) {
+		if (cur)
 			take_origin(rq, cur);
-			return 0;
-		}
-	}
-	if (!take_origin(rq, &info))
 		return 0;
-	/* Overwrites what a request at this address left behind when its completion was missed. */
+	}
+	/*
+	 * A request starts once; an entry already here belongs to an earlier request at this
+	 * address, which ended without its completion being seen. It was an I/O of its own if it
+	 * was issued (one merged into another and freed never is).
+	 */
+	if (cur && cur->issue)
+		count_unseen_completion();
+	if (!take_origin(rq, &info)) {
+		if (cur)
+			bpf_map_delete_elem(&requests, &rq);
+		return 0;
+	}
+	info.start = bpf_ktime_get_ns();
 	bpf_map_update_elem(&requests, &rq, &info, BPF_ANY);
 	return 0;
 }
@@ -136,7 +138,7 @@ int BPF_KPROBE(io_merge_kprobe, struct request *rq)
 static __always_inline int stamp(struct request *rq, bool insert)
 {
 	__u64 ts = bpf_ktime_get_ns();
-	struct rq_info *info, fresh = {};
+	struct biosnoop_rq *info, fresh = {};
 
 	info = bpf_map_lookup_elem(&requests, &rq);
 	if (!info) {
@@ -208,7 +210,7 @@ static __always_inline int complete(void *ctx, struct request *rq)
 	__u64 ts = bpf_ktime_get_ns();
 	struct biosnoop_event *ev;
 	__u32 pattern = 0, len;
-	struct rq_info *info;
+	struct biosnoop_rq *info;
 	__u64 sector;
 	__s64 delta;
 

@@ -24,4 +24,18 @@ struct biosnoop_event {
 	__u32 pad;
 };
 
+/*
+ * A request in flight, in the requests map under its address. Each time is bpf_ktime_get_ns(),
+ * 0 when not seen; user space sweeps out the requests with no news for long
+ * (pkg/blockdev.Inflight).
+ */
+struct biosnoop_rq {
+	char comm[16]; /* the task that started the request */
+	__u32 pid;
+	__u32 dev;
+	__u64 start; /* origin taken */
+	__u64 insert;
+	__u64 issue;
+};
+
 #endif

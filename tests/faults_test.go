@@ -518,29 +518,43 @@ func TestKilledWhileLoading(t *testing.T) {
 	}{
 		{"opensnoop", nil, ""}, {"biosnoop", nil, ""}, {"profile", nil, ""}, {"execsnoop", nil, "BPFUTILS_PERFBUF=1"},
 	}
-	// How long a start takes, so that kills land all over it.
+	command := func(c int) *exec.Cmd {
+		cmd := wrapped(t, context.Background(), nil, cases[c].tool, cases[c].args...)
+		if cases[c].env != "" {
+			cmd.Env = append(cmd.Env, cases[c].env)
+		}
+		return cmd
+	}
+	// How long a start takes (until the first line), so that kills land all over it.
 	startup := map[string]time.Duration{}
-	for _, c := range cases {
+	for c := range cases {
+		cmd := command(c)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		t0 := time.Now()
-		p := start(t, c.tool, c.args...)
-		startup[c.tool] = time.Since(t0)
-		p.stop()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+			t.Fatalf("%s printed nothing: %v", cases[c].tool, err)
+		}
+		startup[cases[c].tool] = time.Since(t0)
+		cmd.Process.Kill()
+		cmd.Wait()
 	}
 	before := bpfProgIDs(t)
 	early, late := 0, 0
 	for i := 0; i < 24; i++ {
-		c := cases[i%len(cases)]
-		cmd := exec.Command(toolPath(t, c.tool), c.args...)
-		cmd.Env = os.Environ()
-		if c.env != "" {
-			cmd.Env = append(cmd.Env, c.env)
-		}
+		c := i % len(cases)
+		cmd := command(c)
 		var stdout bytes.Buffer
 		cmd.Stdout = &stdout
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rng.Int63n(int64(startup[c.tool] * 3 / 2))))
+		time.Sleep(time.Duration(rng.Int63n(int64(startup[cases[c].tool] * 3 / 2))))
 		cmd.Process.Kill()
 		cmd.Wait()
 		if stdout.Len() == 0 {

@@ -150,13 +150,15 @@ func runStorm(s storm, link, work string) (stormResult, error) {
 	return res, nil
 }
 
-var lostRE = regexp.MustCompile(`(?i)lost (\d+) events`)
+// lostRE matches the tools' loss reports: "lost 12 events" (or "Lost 12 events!") and the block
+// tools' "12 I/Os not seen completing".
+var lostRE = regexp.MustCompile(`(?i)lost (\d+) events|(\d+) I/Os not seen completing`)
 
 // lostReported adds up the tool's "lost N events" lines.
 func lostReported(stderr string) int64 {
 	var n int64
 	for _, m := range lostRE.FindAllStringSubmatch(stderr, -1) {
-		v, _ := strconv.ParseInt(m[1], 10, 64)
+		v, _ := strconv.ParseInt(m[1]+m[2], 10, 64)
 		n += v
 	}
 	return n

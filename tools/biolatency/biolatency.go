@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+	"unsafe"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,6 +33,22 @@ type slots struct {
 type extension struct {
 	Total uint64
 	Count uint64
+}
+
+// request mirrors struct biolatency_rq: a request in flight, in the start map.
+type request struct {
+	Start uint64
+	Issue uint64
+}
+
+// requestTimes tells when a request of the start map was last heard of, and whether it was
+// issued.
+func requestTimes(value []byte) (lastNews uint64, issued bool) {
+	r := tracer.Cast[request](value, unsafe.Sizeof(request{}))
+	if r == nil {
+		return 0, false
+	}
+	return max(r.Start, r.Issue), r.Issue != 0
 }
 
 // config is biolatency's command line.
@@ -59,6 +77,7 @@ var Tool = app.Define(app.Def[config]{
 	Object:    "biolatency",
 	Layouts: map[string]any{
 		"biolatency_key": key{}, "biolatency_hist": slots{}, "biolatency_ext": extension{},
+		"biolatency_rq": request{},
 	},
 	JSONShort: "j", // BCC's Python biolatency spells it -j
 	Examples: `
@@ -91,7 +110,13 @@ var Tool = app.Define(app.Def[config]{
 })
 
 func spec(c *config) tracer.Spec {
+	// Only there to find the requests whose completion was not seen, when a new request reuses
+	// their address (bpf/biolatency.bpf.c). block_io_start came in 6.5: before, the sweep of
+	// the start map finds them all, only later.
+	newRequests := tracer.BTFTracepoint("block_io_start", "biolat_io_start", "block:block_io_start")
+	newRequests.Optional = true
 	probes := []tracer.Probe{
+		newRequests,
 		tracer.BTFTracepoint("block_rq_issue", "biolat_issue", "block:block_rq_issue"),
 		tracer.BTFTracepoint("block_rq_complete", "biolat_done", "block:block_rq_complete"),
 	}
@@ -138,6 +163,10 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		a, b := x.Key, y.Key
 		return cmp.Or(cmp.Compare(disks.Label(a.Dev), disks.Label(b.Dev)), cmp.Compare(a.Dev, b.Dev), cmp.Compare(a.CmdFlags, b.CmdFlags))
 	}
+	// Requests whose completion was not seen are swept out on a goroutine: without an interval
+	// the first report comes at the end, and the map must not fill meanwhile.
+	inflight := blockdev.NewInflight(t.Map("start"), t.Map("unseen_completions"), requestTimes)
+	defer inflight.SweepEvery(time.Second)()
 	return app.Report(env, c.Every, "Tracing block device I/O... Hit Ctrl-C to end.", func() error {
 		env.Out.ReportStart(c.Timestamp)
 		entries, err := bpfmap.Entries[key, slots](hists, true)
@@ -150,7 +179,13 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 			env.Out.Histogram(decl, &h)
 		}
 		if c.Extension {
-			return app.Summary(env.Out, t.Map("ext"), units(c))
+			if err := app.Summary(env.Out, t.Map("ext"), units(c)); err != nil {
+				return err
+			}
+		}
+		// After the report it concerns, as biosnoop's after the events before it.
+		if n := inflight.NewlyUnseen(); n > 0 {
+			env.Out.LostWhy(n, blockdev.UnseenReason, blockdev.UnseenText(n))
 		}
 		return nil
 	})

@@ -32,6 +32,26 @@ type event struct {
 	Pad      uint32
 }
 
+// request mirrors struct biosnoop_rq: a request in flight, in the requests map.
+type request struct {
+	Comm   [16]byte
+	Pid    uint32
+	Dev    uint32
+	Start  uint64
+	Insert uint64
+	Issue  uint64
+}
+
+// requestTimes tells when a request of the requests map was last heard of, and whether it was
+// issued.
+func requestTimes(value []byte) (lastNews uint64, issued bool) {
+	r := tracer.Cast[request](value, unsafe.Sizeof(request{}))
+	if r == nil {
+		return 0, false
+	}
+	return max(r.Start, r.Insert, r.Issue), r.Issue != 0
+}
+
 // Pattern values of struct biosnoop_event (enum biosnoop_pattern).
 const (
 	patternSeq  = 1
@@ -61,7 +81,7 @@ var Tool = app.Define(app.Def[config]{
 	Usage:     "Trace block I/O",
 	ArgsUsage: "[duration]",
 	Object:    "biosnoop",
-	Layouts:   map[string]any{"biosnoop_event": event{}},
+	Layouts:   map[string]any{"biosnoop_event": event{}, "biosnoop_rq": request{}},
 	Consts:    map[string]int64{"BIOSNOOP_PATTERN_SEQ": patternSeq, "BIOSNOOP_PATTERN_RAND": patternRand},
 	Examples: `
     biosnoop              # trace all block I/O
@@ -176,6 +196,22 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		return err
 	}
 	recs := records(c, disks).To(env.Out)
+	ev, err := t.Events()
+	if err != nil {
+		return err
+	}
+	// Requests whose completion was not seen are looked for, and reported, with lost events.
+	inflight := blockdev.NewInflight(t.Map("requests"), t.Map("unseen_completions"), requestTimes)
+	var sweepFailed bool
+	ev.OnLossCheck(func() {
+		if _, err := inflight.Sweep(); err != nil && !sweepFailed {
+			sweepFailed = true
+			env.Warnf("%v", err)
+		}
+		if n := inflight.NewlyUnseen(); n > 0 {
+			env.Out.LostWhy(n, blockdev.UnseenReason, blockdev.UnseenText(n))
+		}
+	})
 	return app.Stream(env, t, app.StreamOptions{Duration: c.Duration, Header: recs}, func(rec []byte) {
 		if e := tracer.Cast[event](rec, eventSize); e != nil {
 			recs.Write(e)
