@@ -173,7 +173,7 @@ func records(c *config, disks *blockdev.Table) *render.Records[event] {
 	}
 	return render.NewRecords(render.KindEvent,
 		render.Float("TIME(s)", -11, 6, "time_s", sinceFirst).Note("seconds since the first event").If(!c.Timestamp),
-		render.Custom("TIMESTAMP", -12, clockMs).If(c.Timestamp),
+		render.Clock[event]("TIMESTAMP", -12, true).If(c.Timestamp),
 		render.Text("COMM", -14, "comm", func(e *event) []byte { return filter.CommBytes(e.Comm[:]) }).Max(14),
 		render.Uint("PID", -7, "pid", func(e *event) uint64 { return uint64(e.Pid) }),
 		render.Str("DISK", -7, "disk", func(e *event) string { return diskName(disks, e.Dev) }),
@@ -228,15 +228,6 @@ func diskName(disks *blockdev.Table, dev uint32) string {
 		}
 	}
 	return "Unknown"
-}
-
-// clockMs is the wall-clock time with milliseconds: "15:04:05.000".
-func clockMs(l *render.Line, _ *event) {
-	now := time.Now()
-	h, m, s := now.Clock()
-	ms := now.Nanosecond() / 1e6
-	l.Byte(byte('0' + h/10)).Byte(byte('0' + h%10)).Byte(':').Byte(byte('0' + m/10)).Byte(byte('0' + m%10)).Byte(':')
-	l.Byte(byte('0' + s/10)).Byte(byte('0' + s%10)).Byte('.').Byte(byte('0' + ms/100)).Byte(byte('0' + ms/10%10)).Byte(byte('0' + ms%10))
 }
 
 func patternLetter(e *event) string {

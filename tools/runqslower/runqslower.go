@@ -5,7 +5,6 @@ package runqslower
 import (
 	"fmt"
 	"strconv"
-	"time"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
@@ -93,7 +92,7 @@ var Tool = app.Define(app.Def[config]{
 // ran before.
 func records(c *config) *render.Records[event] {
 	return render.NewRecords(render.KindEvent,
-		render.Custom("TIME", -8, clock),
+		render.Clock[event]("TIME", -8, false),
 		render.Text("COMM", -16, "comm", func(e *event) []byte { return filter.CommBytes(e.Task[:]) }),
 		render.Uint("TID", -6, "tid", func(e *event) uint64 { return uint64(e.Pid) }),
 		render.Uint("LAT(us)", 14, "latency_us", func(e *event) uint64 { return e.DeltaUs }),
@@ -119,10 +118,3 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 }
 
 var eventSize = unsafe.Sizeof(event{})
-
-// clock is the wall-clock time, "15:04:05", as libbpf-tools prints it with each event.
-func clock(l *render.Line, _ *event) {
-	h, m, s := time.Now().Clock()
-	l.Byte(byte('0' + h/10)).Byte(byte('0' + h%10)).Byte(':').Byte(byte('0' + m/10)).Byte(byte('0' + m%10)).Byte(':')
-	l.Byte(byte('0' + s/10)).Byte(byte('0' + s%10))
-}

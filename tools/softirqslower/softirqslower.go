@@ -3,7 +3,6 @@ package softirqslower
 
 import (
 	"strconv"
-	"time"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
@@ -91,7 +90,7 @@ func spec(c *config) tracer.Spec {
 // The clock is text only: JSON lines carry their time already.
 func records() *render.Records[event] {
 	return render.NewRecords(render.KindEvent,
-		render.Custom("TIME", -8, clock),
+		render.Clock[event]("TIME", -8, false),
 		render.Str("STAGE", -20, "stage", func(e *event) string { return name(stages, e.Stage) }),
 		render.Str("SOFTIRQ", -8, "vector", func(e *event) string { return name(softirqs.Vectors, e.Vec) }),
 		render.Uint("LAT(us)", -14, "latency_us", func(e *event) uint64 { return e.DeltaUs }),
@@ -111,19 +110,6 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 			recs.Write(e)
 		}
 	})
-}
-
-// clock is the wall-clock time, "15:04:05" (libbpf-tools' str_timestamp), written without
-// allocating.
-func clock(l *render.Line, _ *event) {
-	h, m, s := time.Now().Clock()
-	twoDigits(l, h).Byte(':')
-	twoDigits(l, m).Byte(':')
-	twoDigits(l, s)
-}
-
-func twoDigits(l *render.Line, n int) *render.Line {
-	return l.Byte(byte('0' + n/10)).Byte(byte('0' + n%10))
 }
 
 func name(names []string, i uint32) string {
