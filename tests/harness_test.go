@@ -73,15 +73,31 @@ func start(t *testing.T, tool string, args ...string) *proc {
 	t.Helper()
 	skipOtherAttachPath(t, tool)
 	hooks := hookLog(t)
-	p := &proc{t: t, lines: make(chan string, 1<<16), done: make(chan struct{})}
-	p.cmd = exec.Command(toolPath(t, tool), args...)
-	p.cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
-	p.cmd.Stderr = &lockedWriter{mu: &p.mu, buf: &p.stderr}
-	out, err := p.cmd.StdoutPipe()
+	cmd := exec.Command(toolPath(t, tool), args...)
+	cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
+	p := launch(t, cmd)
+	select {
+	case <-p.lines:
+	case <-p.done:
+		t.Fatalf("%s %v exited before printing anything: %v\nstderr: %s", tool, args, p.err, p.Stderr())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s %v printed nothing in 20s\nstderr: %s", tool, args, p.Stderr())
+	}
+	checkHooks(t, tool, hooks)
+	return p
+}
+
+// launch starts cmd with its stdout read line by line into a proc (and its lines channel) and
+// its stderr kept; the test's cleanup kills it if it is still running.
+func launch(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{t: t, cmd: cmd, lines: make(chan string, 1<<16), done: make(chan struct{})}
+	cmd.Stderr = &lockedWriter{mu: &p.mu, buf: &p.stderr}
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Start(); err != nil {
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
@@ -96,23 +112,15 @@ func start(t *testing.T, tool string, args ...string) *proc {
 			default:
 			}
 		}
-		p.err = p.cmd.Wait()
+		p.err = cmd.Wait()
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
 			<-p.done
 		}
 	})
-	select {
-	case <-p.lines:
-	case <-p.done:
-		t.Fatalf("%s %v exited before printing anything: %v\nstderr: %s", tool, args, p.err, p.Stderr())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s %v printed nothing in 20s\nstderr: %s", tool, args, p.Stderr())
-	}
-	checkHooks(t, tool, hooks)
 	return p
 }
 

@@ -5,7 +5,6 @@ package tests
 // line that names it. And tracefs: a tool that had to mount it unmounts it when it exits.
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -118,37 +117,7 @@ func without(caps []string, one string) []string {
 // does; it returns nil when the tool exited first, its stderr in *early.
 func startArgv(t *testing.T, early *string, argv ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, lines: make(chan string, 1<<16), done: make(chan struct{})}
-	p.cmd = exec.Command(argv[0], argv[1:]...)
-	p.cmd.Stderr = &lockedWriter{mu: &p.mu, buf: &p.stderr}
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.stdout.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-			select {
-			case p.lines <- sc.Text():
-			default:
-			}
-		}
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
+	p := launch(t, exec.Command(argv[0], argv[1:]...))
 	select {
 	case <-p.lines:
 		return p
