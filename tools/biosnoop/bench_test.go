@@ -24,3 +24,13 @@ func BenchmarkPrint(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkPrintJSON(b *testing.B) {
+	disks, _ := blockdev.Parse(strings.NewReader("254 0 1000 vda\n"))
+	out := render.NewSink("biosnoop", render.FormatJSON, io.Discard, io.Discard)
+	p := records(&config{}, disks).To(out)
+	e := event{Ts: 1, Delta: 123456, Sector: 8, Len: 4096, Pid: 9, CmdFlags: 1, Dev: blockdev.MkDev(254, 0), Comm: comm("dd")}
+	for i := 0; i < b.N; i++ {
+		p.Write(&e)
+	}
+}

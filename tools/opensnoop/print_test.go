@@ -180,3 +180,11 @@ func TestJSONLine(t *testing.T) {
 		t.Errorf("line %s", lines[1])
 	}
 }
+
+func BenchmarkPrintJSON(b *testing.B) {
+	p := newPrinter(config{}, render.FormatJSON, io.Discard)
+	rec := record(event{Pid: 1234, Ret: 3, Comm: comm("bpfu-storm")}, "/tmp/bpfu-storm-file", "")
+	for i := 0; i < b.N; i++ {
+		p.print(rec)
+	}
+}
