@@ -22,7 +22,7 @@ export CGO_LDFLAGS := -lbpf -lelf -lz -lzstd
 GO_TAGS := netgo,osusergo,urfave_cli_no_docs
 GO_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 
-.PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest docs
+.PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest docs pgo
 
 all: bpfutils
 
@@ -38,6 +38,14 @@ bpfutils: $(BPF_OBJS) $(GO_SRCS)
 
 vmlinux:
 	scripts/gen-vmlinux.sh $(ARCH)
+
+# default.pgo, the profile the Go compiler optimizes the binary with: the print benchmarks of the
+# tools with the cheapest events, text and JSON, where the render path's cost shows.
+pgo: $(BPF_OBJS)
+	for t in opensnoop biosnoop; do \
+		$(GO) test -tags $(GO_TAGS) -run '^$$' -bench BenchmarkPrint -benchtime 2s -cpuprofile /tmp/bpfutils-$$t.pprof -o /tmp/bpfutils-$$t.test ./tools/$$t/ >/dev/null || exit 1; \
+	done
+	$(GO) tool pprof -proto /tmp/bpfutils-opensnoop.pprof /tmp/bpfutils-biosnoop.pprof > default.pgo
 
 # README's tool table and docs/json.md's per-tool sections, from the registry and the tools'
 # output declarations (a test fails when they are stale).

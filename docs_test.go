@@ -15,31 +15,35 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the generated sections of README.md and docs/json.md")
 
-const (
-	genBegin = "<!-- generated: tools -->\n"
-	genEnd   = "<!-- end generated -->"
-)
+// genEnd closes each generated section, which opens with "<!-- generated: NAME -->".
+const genEnd = "<!-- end generated -->"
 
 // TestGeneratedDocs holds README.md's tool table and docs/json.md's per-tool sections to the
 // registry and the tools' output declarations (`make docs` rewrites them).
 func TestGeneratedDocs(t *testing.T) {
 	r := registry(tools.All)
-	checkGenerated(t, "README.md", r.toolTable())
-	checkGenerated(t, "docs/json.md", r.jsonSections(t))
+	checkGenerated(t, "README.md", "tools", r.toolTable())
+	checkGenerated(t, "README.md", "privileges", r.privilegeTable())
+	checkGenerated(t, "docs/json.md", "tools", r.jsonSections(t))
 }
 
-func checkGenerated(t *testing.T, path, body string) {
+func checkGenerated(t *testing.T, path, name, body string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(data)
+	genBegin := "<!-- generated: " + name + " -->\n"
 	i := strings.Index(text, genBegin)
-	j := strings.Index(text, genEnd)
-	if i < 0 || j < i {
+	j := -1
+	if i >= 0 {
+		j = strings.Index(text[i:], genEnd)
+	}
+	if i < 0 || j < 0 {
 		t.Fatalf("%s has no %q ... %q section", path, strings.TrimSpace(genBegin), genEnd)
 	}
+	j += i
 	updated := text[:i+len(genBegin)] + body + text[j:]
 	if updated == text {
 		return
@@ -68,6 +72,17 @@ func (r registry) toolTable() string {
 			}
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", n, usage)
+	}
+	return b.String()
+}
+
+// privilegeTable is README's least-privilege table: what each tool needs as an ordinary user.
+func (r registry) privilegeTable() string {
+	var b strings.Builder
+	b.WriteString("| tool | needs | and, for |\n|---|---|---|\n")
+	for _, n := range r.names() {
+		t, _ := r.lookup(n)
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", n, strings.Join(t.NeededCaps(), " "), t.CapsNote)
 	}
 	return b.String()
 }

@@ -1,7 +1,7 @@
 package tests
 
-// Least privilege: every tool run as nobody with only the capabilities README's "Least privilege"
-// table gives it, on real workloads; each of those capabilities taken away in turn, and the one
+// Least privilege: every tool run as nobody with only the capabilities it declares (README's
+// "Least privilege" table), on real workloads; each of those capabilities taken away in turn, and the one
 // line that names it. And tracefs: a tool that had to mount it unmounts it when it exits.
 
 import (
@@ -16,27 +16,19 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bpfutils/bpfutils/tools"
 )
 
-// leastPrivilege reads README's table: tool -> the capabilities it needs ("CAP_BPF", ...).
+// leastPrivilege is what each tool, and each alias, declares it needs as an ordinary user
+// (Def.Caps; README's least-privilege table is generated from it): tool -> "CAP_BPF", ...
 func leastPrivilege(t *testing.T) map[string][]string {
 	t.Helper()
-	data, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(data), "\n## Least privilege\n")
-	if !ok {
-		t.Fatal(`README has no "## Least privilege" section`)
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
 	needs := map[string][]string{}
-	for _, line := range strings.Split(section, "\n") {
-		cells := strings.Split(line, "|")
-		if len(cells) != 5 || !strings.HasPrefix(strings.TrimSpace(cells[2]), "CAP_") {
-			continue
+	for _, tool := range tools.All {
+		for _, name := range tool.Names() {
+			needs[name] = tool.NeededCaps()
 		}
-		needs[strings.TrimSpace(cells[1])] = strings.Fields(cells[2])
 	}
 	return needs
 }
@@ -179,8 +171,8 @@ func kallsymsHiddenFromNobody() bool {
 	return restrict >= 1 || read("/proc/sys/kernel/perf_event_paranoid") > 1
 }
 
-// TestLeastPrivilegeEveryTool: every tool, run as nobody with exactly README's capabilities for
-// it, attaches and runs with no complaint; without each of those capabilities, it says in one
+// TestLeastPrivilegeEveryTool: every tool, run as nobody with exactly the capabilities it
+// declares, attaches and runs with no complaint; without each of those capabilities, it says in one
 // line which one it misses (and, for CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH, fails).
 func TestLeastPrivilegeEveryTool(t *testing.T) {
 	needs := leastPrivilege(t)
@@ -191,12 +183,12 @@ func TestLeastPrivilegeEveryTool(t *testing.T) {
 	tools := strings.Fields(string(out))
 	for _, tool := range tools {
 		if needs[tool] == nil {
-			t.Errorf("README's least-privilege table has no row for %s", tool)
+			t.Errorf("no capabilities declared for %s", tool)
 		}
 	}
 	for tool := range needs {
 		if !slices.Contains(tools, tool) {
-			t.Errorf("README's least-privilege table lists %s, which is no tool", tool)
+			t.Errorf("capabilities declared for %s, which --list does not name", tool)
 		}
 	}
 	for _, tool := range tools {

@@ -36,6 +36,11 @@ type Def[C any] struct {
 	// Aliases are further names of the tool, each with options it implies (killsnoop is
 	// sigsnoop -k).
 	Aliases []Alias
+	// Caps are the capabilities the tool needs besides CAP_BPF and CAP_PERFMON, when it runs as
+	// an ordinary user (README's least-privilege table, tests/privileges_test.go); CapsNote
+	// says what further ones some options need.
+	Caps     []string
+	CapsNote string
 	// JSONShort gives --json a short option too where the Python tool has one (biolatency -j).
 	JSONShort string
 
@@ -85,6 +90,8 @@ type Tool struct {
 	Layouts   map[string]any
 	Consts    map[string]int64
 	Aliases   []Alias
+	Caps      []string
+	CapsNote  string
 	newRun    func() instance
 }
 
@@ -153,6 +160,7 @@ func Define[C any](d Def[C]) Tool {
 	return Tool{
 		Name: d.Name, Usage: d.Usage, ArgsUsage: d.ArgsUsage, Examples: d.Examples,
 		Object: d.Object, Layouts: d.Layouts, Consts: d.Consts, Aliases: d.Aliases,
+		Caps: d.Caps, CapsNote: d.CapsNote,
 		newRun: func() instance { return &inst[C]{d: &d, c: new(C)} },
 	}
 }
@@ -372,6 +380,12 @@ func (t Tool) Variants() [][]string {
 
 // DeclaredVariants lists the variants the tool declares itself (Def.Variants).
 func (t Tool) DeclaredVariants() [][]string { return t.newRun().variants() }
+
+// BaseCaps are what every tool needs to load and attach its programs as an ordinary user.
+var BaseCaps = []string{"CAP_BPF", "CAP_PERFMON"}
+
+// NeededCaps lists every capability the tool needs as an ordinary user.
+func (t Tool) NeededCaps() []string { return append(append([]string{}, BaseCaps...), t.Caps...) }
 
 // Names lists the tool's name and its aliases' names.
 func (t Tool) Names() []string {

@@ -40,6 +40,7 @@ var Tool = app.Define(app.Def[config]{
 	Usage:     "Show block device I/O pattern.",
 	ArgsUsage: "[interval] [count]",
 	Object:    "biopattern",
+	Caps:      []string{"CAP_DAC_READ_SEARCH"},
 	Layouts:   map[string]any{"biopattern_counter": counter{}},
 	Examples: `
     biopattern              # show block I/O pattern

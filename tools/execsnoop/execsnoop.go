@@ -57,6 +57,7 @@ var Tool = app.Define(app.Def[config]{
 	Name:    "execsnoop",
 	Usage:   "Trace exec syscalls",
 	Object:  "execsnoop",
+	Caps:    []string{"CAP_DAC_READ_SEARCH"},
 	Layouts: map[string]any{"execsnoop_event": event{}},
 	Examples: `
     execsnoop           # trace all exec() syscalls

@@ -68,6 +68,8 @@ var Tool = app.Define(app.Def[config]{
 	Usage:     "Summarize off-CPU time by stack trace",
 	ArgsUsage: "[duration]",
 	Object:    "offcputime",
+	Caps:      []string{"CAP_SYSLOG"},
+	CapsNote:  "user symbols: see below",
 	Consts:    map[string]int64{"max_entries:tgids": maxIDs, "max_entries:pids": maxIDs},
 	Layouts:   map[string]any{"offcpu_key": key{}, "offcpu_val": value{}},
 	Examples: `

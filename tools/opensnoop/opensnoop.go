@@ -70,6 +70,8 @@ var Tool = app.Define(app.Def[config]{
 	Usage:     "Trace open family syscalls",
 	ArgsUsage: " ",
 	Object:    "opensnoop",
+	Caps:      []string{"CAP_DAC_READ_SEARCH"},
+	CapsNote:  "`-c`: CAP_SYS_PTRACE in containers",
 	Layouts:   map[string]any{"opensnoop_event": event{}},
 	Examples: `
     opensnoop           # trace all open() syscalls

@@ -69,6 +69,8 @@ var Tool = app.Define(app.Def[config]{
 	Usage:     "Profile CPU usage by sampling stack traces at a timed interval",
 	ArgsUsage: "[duration]",
 	Object:    "profile",
+	Caps:      []string{"CAP_SYSLOG"},
+	CapsNote:  "user symbols: see below",
 	Consts:    map[string]int64{"max_entries:pids": maxIDs, "max_entries:tids": maxIDs},
 	Layouts:   map[string]any{"profile_key": key{}},
 	Examples: `

@@ -46,6 +46,7 @@ var Tool = app.Define(app.Def[config]{
 	Usage:     "Summarize sleep to wakeup time by waker kernel stack",
 	ArgsUsage: "[duration]",
 	Object:    "wakeuptime",
+	Caps:      []string{"CAP_SYSLOG"},
 	Layouts:   map[string]any{"wakeup_key": key{}},
 	Examples: `
     wakeuptime          # trace blocked time with waker stacks
