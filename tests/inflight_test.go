@@ -158,6 +158,18 @@ func (m *bpfMap) entries() map[uint64][]byte {
 }
 
 // monotonicNS is bpf_ktime_get_ns()'s clock.
+// longAgo is a request time the sweep takes for stale (90 s ago: the sweep's limit is 60 s). A
+// machine up for less than two minutes (a qemu guest just booted) has no such time yet: the
+// test skips.
+func longAgo(t *testing.T) uint64 {
+	t.Helper()
+	now := monotonicNS()
+	if now < uint64(2*time.Minute) {
+		t.Skipf("up for %s: no request can be older than the sweep's limit yet", time.Duration(now).Round(time.Second))
+	}
+	return now - uint64(90*time.Second)
+}
+
 func monotonicNS() uint64 {
 	var ts unix.Timespec
 	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
@@ -231,10 +243,10 @@ func TestBiosnoopStaleRequests(t *testing.T) {
 			p := start(t, "biosnoop", args...)
 			requests := toolMap(t, "biosnoop", before, "requests")
 			now := monotonicNS()
-			hourAgo := now - uint64(time.Hour)
-			requests.update(fakeRequest+1, biosnoopRequest("bpfu-stale", hourAgo, hourAgo))
-			requests.update(fakeRequest+2, biosnoopRequest("bpfu-stale", hourAgo+1, hourAgo+2))
-			requests.update(fakeRequest+3, biosnoopRequest("bpfu-merged", hourAgo, 0))
+			staleAt := longAgo(t)
+			requests.update(fakeRequest+1, biosnoopRequest("bpfu-stale", staleAt, staleAt))
+			requests.update(fakeRequest+2, biosnoopRequest("bpfu-stale", staleAt+1, staleAt+2))
+			requests.update(fakeRequest+3, biosnoopRequest("bpfu-merged", staleAt, 0))
 			requests.update(fakeRequest+4, biosnoopRequest("bpfu-fresh", now, now))
 			p.waitUnseen(2, 5*time.Second)
 			for k := uint64(1); k <= 3; k++ {
@@ -275,9 +287,9 @@ func TestBiosnoopMapNeverFills(t *testing.T) {
 	cgroup := newCgroup(t, "bpfu-bfull")
 	p := start(t, "biosnoop", "-c", cgroup)
 	requests := toolMap(t, "biosnoop", before, "requests")
-	hourAgo := monotonicNS() - uint64(time.Hour)
+	staleAt := longAgo(t)
 	for k := uint64(0); k < uint64(requests.max); k++ {
-		requests.update(fakeRequest+0x10000+k, biosnoopRequest("bpfu-stale", hourAgo, hourAgo))
+		requests.update(fakeRequest+0x10000+k, biosnoopRequest("bpfu-stale", staleAt, staleAt))
 	}
 	p.waitUnseen(int(requests.max), 5*time.Second)
 	if left := len(requests.entries()); left != 0 {
@@ -420,9 +432,9 @@ func TestBiolatencyStaleRequests(t *testing.T) {
 			p := start(t, "biolatency", args...)
 			start := toolMap(t, "biolatency", before, "start")
 			now := monotonicNS()
-			hourAgo := now - uint64(time.Hour)
-			start.update(fakeRequest+1, biolatencyRequest(hourAgo, hourAgo))
-			start.update(fakeRequest+2, biolatencyRequest(hourAgo, 0))
+			staleAt := longAgo(t)
+			start.update(fakeRequest+1, biolatencyRequest(staleAt, staleAt))
+			start.update(fakeRequest+2, biolatencyRequest(staleAt, 0))
 			start.update(fakeRequest+3, biolatencyRequest(now, now))
 			for deadline := time.Now().Add(5 * time.Second); start.has(fakeRequest+1) || start.has(fakeRequest+2); time.Sleep(50 * time.Millisecond) {
 				if time.Now().After(deadline) {

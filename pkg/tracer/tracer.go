@@ -226,7 +226,7 @@ func open(spec Spec, opts Options, cgroupFD int, failed map[Hook]string, useMini
 			continue
 		}
 		attached[key] = true
-		if err := t.attach(h); err != nil {
+		if err := t.attachQuietly(h, opts); err != nil {
 			t.Close()
 			return nil, &h, fmt.Errorf("attach %s to %s: %w", h.Prog, h, err)
 		}
@@ -415,6 +415,23 @@ func withValue(m map[string]any, k string, v any) map[string]any {
 	}
 	out[k] = v
 	return out
+}
+
+// attachQuietly attaches h with libbpf's messages held back: a hook that fails to attach is
+// passed over for the next (a kprobe on a function the kernel inlined), and -v and the hook log
+// say why; its libbpf lines are noise on the user's terminal. What an attach that succeeded
+// said is printed.
+func (t *Tracer) attachQuietly(h Hook, opts Options) error {
+	var held strings.Builder
+	heldLog.Store(&held)
+	err := t.attach(h)
+	heldLog.Store(nil)
+	if err == nil || opts.Verbose {
+		sinkMu.Lock()
+		fmt.Fprint(opts.stderr(), held.String())
+		sinkMu.Unlock()
+	}
+	return err
 }
 
 func (t *Tracer) attach(h Hook) error {
