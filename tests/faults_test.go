@@ -146,10 +146,20 @@ func stalledStorm(t *testing.T, p *proc, o *opener, path string, stalled, after 
 	o.opens(after, path)
 }
 
+// stormOnHost skips storm and kill-loop tests in the qemu guests: they check the tools' own
+// accounting, which no kernel changes, and at TCG's speed a 300,000-open storm takes minutes.
+func stormOnHost(t *testing.T) {
+	t.Helper()
+	if os.Getenv("BPFUTILS_VM") != "" {
+		t.Skip("storm test: host only (TCG is ten times slower)")
+	}
+}
+
 // TestPerfBufferLostCountedOnce: on the perf-buffer path, an event the buffer had no room for
 // is reported lost once. Both the BPF side (bpf_perf_event_output failed) and the kernel
 // (PERF_RECORD_LOST) see each such event; counting both reported up to twice the loss.
 func TestPerfBufferLostCountedOnce(t *testing.T) {
+	stormOnHost(t)
 	t.Setenv("BPFUTILS_PERFBUF", "1")
 	path := uniquePath(t, "perflost")
 	createFile(t, path)
@@ -448,6 +458,7 @@ func TestOutputFailsMidway(t *testing.T) {
 // open is then either printed or counted in a "Lost N events!" line (and, with --json, in a
 // "lost" line with that count): filtered by pid in BPF, nothing else adds to the losses.
 func TestReaderStopsAndResumes(t *testing.T) {
+	stormOnHost(t)
 	for _, json := range []bool{false, true} {
 		t.Run(fmt.Sprintf("json=%v", json), func(t *testing.T) {
 			path := uniquePath(t, fmt.Sprintf("stopped-%v", json))
@@ -507,6 +518,7 @@ func TestReaderStopsAndResumes(t *testing.T) {
 // start, while loading, attaching, or just after, leaves no program in the kernel: everything it
 // holds hangs on its file descriptors.
 func TestKilledWhileLoading(t *testing.T) {
+	stormOnHost(t)
 	binary(t)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	// A tracepoint tool with a ring buffer, a raw_tp one, a perf-event one, one on the perf-buffer
