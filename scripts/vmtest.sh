@@ -11,7 +11,7 @@
 #   VMTEST_KERNELS="6.1 6.12"                 kernel series to boot
 #   VMTEST_MODES="fentry kprobe tracepoint"   attach families, one test run each
 #   VMTEST_RUN=REGEXP                         only these integration tests (go test -run)
-#   VMTEST_TIMEOUT=600                        seconds a guest may take before it counts as failed
+#   VMTEST_TIMEOUT=900                        seconds a guest may take before it counts as failed
 #   VMTEST_JOBS=2                             guests booted at once (each keeps one host core busy)
 #   VMTEST_SMP=2                              vCPUs per guest
 #   VMTEST_CMD='grep foo /proc/kallsyms'      run this in each guest instead of the tests, print
@@ -25,7 +25,7 @@ export PATH=$PATH:/usr/local/go/bin
 kernels=${VMTEST_KERNELS:-6.1 6.12}
 modes=${VMTEST_MODES:-fentry kprobe tracepoint}
 run=${VMTEST_RUN:-}
-limit=${VMTEST_TIMEOUT:-600}
+limit=${VMTEST_TIMEOUT:-900}
 jobs=${VMTEST_JOBS:-2}
 smp=${VMTEST_SMP:-2}
 cmd=${VMTEST_CMD:-}
