@@ -19,6 +19,10 @@ type StreamOptions struct {
 	// LostFormat is how the tool reports lost events on stderr, with one %d
 	// (libbpf-tools' wording differs between tools). Empty: "lost %d events".
 	LostFormat string
+	// LossCheck, when set, looks for losses of the tool's own (biosnoop: I/Os not seen
+	// completing) and reports them, in the rhythm of lost events: once a second, whether events
+	// come or not, and at the end. It runs on the goroutine that writes the output.
+	LossCheck func()
 }
 
 // finalDrain bounds how long Stream keeps reading after it was told to stop.
@@ -54,6 +58,9 @@ func Stream(env *Env, t *tracer.Tracer, opts StreamOptions, handle func([]byte))
 		lostFormat = "lost %d events"
 	}
 	reportLost := func() {
+		if opts.LossCheck != nil {
+			opts.LossCheck()
+		}
 		if n := ev.NewlyLost(); n > 0 {
 			out.Lost(n, fmt.Sprintf(lostFormat, n))
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"golang.org/x/sys/unix"
 )
 
@@ -169,6 +170,14 @@ func (in *Inflight) Unseen() uint64 {
 		}
 	}
 	return total
+}
+
+// Report reports the I/Os not seen completing since the last report: the text on standard
+// error, and in JSON a "lost" line with its reason.
+func (in *Inflight) Report(out *render.Sink) {
+	if n := in.NewlyUnseen(); n > 0 {
+		out.LostWhy(n, UnseenReason, UnseenText(n))
+	}
 }
 
 // NewlyUnseen returns how many I/Os were not seen completing since it was last called, so that

@@ -126,12 +126,19 @@ func (s *Sink) Emit() {
 // Lost reports n events that the kernel could not hand over: text on standard error in the
 // tool's wording, and in JSON also a "lost" line on standard output, so a log pipeline counts
 // its gaps.
-func (s *Sink) Lost(n uint64, text string) {
+func (s *Sink) Lost(n uint64, text string) { s.LostWhy(n, "", text) }
+
+// LostWhy is Lost for things lost for a reason other than the event buffer's: the JSON line
+// carries the reason too, so that a log pipeline tells the gaps apart.
+func (s *Sink) LostWhy(n uint64, reason, text string) {
 	if n == 0 {
 		return
 	}
 	if s.JSON() {
-		s.Begin(KindLost).Uint("count", n)
+		j := s.Begin(KindLost).Uint("count", n)
+		if reason != "" {
+			j.Str("reason", reason)
+		}
 		s.Emit()
 	}
 	s.w.Flush()

@@ -59,7 +59,6 @@ type Events struct {
 	// without events_lost (see Lost).
 	perfLostCount uint64
 	reported      uint64
-	lossChecks    []func()
 	woken         atomic.Bool
 	wakeCh        chan struct{}
 	wakeOnce      sync.Once
@@ -167,11 +166,8 @@ func (e *Events) Lost() uint64 {
 }
 
 // NewlyLost returns how many events were lost since it was last called, so that each loss is
-// reported once. The checks OnLossCheck added run first.
+// reported once.
 func (e *Events) NewlyLost() uint64 {
-	for _, check := range e.lossChecks {
-		check()
-	}
 	total := e.Lost()
 	if total <= e.reported {
 		return 0
@@ -180,12 +176,6 @@ func (e *Events) NewlyLost() uint64 {
 	e.reported = total
 	return n
 }
-
-// OnLossCheck adds a check to run whenever the reader's owner asks for new losses (NewlyLost:
-// app.Stream asks once a second and when it ends), on that goroutine, which writes the output:
-// a tool that loses things of its own (biosnoop: I/Os not seen completing) looks for them and
-// reports them in the same rhythm as lost events, whether events come or not.
-func (e *Events) OnLossCheck(check func()) { e.lossChecks = append(e.lossChecks, check) }
 
 // Wake ends a Poll that is waiting, and makes later ones return without waiting: the reader
 // was told to stop (Ctrl-C), and what is left is read without delay.

@@ -92,8 +92,8 @@ var Tool = app.Define(app.Def[config]{
     biolatency -c CG        # Trace process under cgroupsPath CG`,
 	Flags: func(c *config) []cli.Flag {
 		return []cli.Flag{
-			app.Bool(&c.Timestamp, "timestamp T", "Include timestamp on output"),
-			app.Bool(&c.Millis, "milliseconds m", "Millisecond histogram"),
+			app.Timestamp(&c.Timestamp, "timestamp T"),
+			app.Millis(&c.Millis),
 			app.Bool(&c.Queued, "queued Q", "Include OS queued time in I/O time"),
 			// libbpf-tools gives both -D and -d the long name "disk"; argp resolves it to -D.
 			app.Bool(&c.PerDisk, "disk D disks", "Print a histogram per disk device"),
@@ -184,9 +184,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 			}
 		}
 		// After the report it concerns, as biosnoop's after the events before it.
-		if n := inflight.NewlyUnseen(); n > 0 {
-			env.Out.LostWhy(n, blockdev.UnseenReason, blockdev.UnseenText(n))
-		}
+		inflight.Report(env.Out)
 		return nil
 	})
 }

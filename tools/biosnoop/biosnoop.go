@@ -196,23 +196,18 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		return err
 	}
 	recs := records(c, disks).To(env.Out)
-	ev, err := t.Events()
-	if err != nil {
-		return err
-	}
 	// Requests whose completion was not seen are looked for, and reported, with lost events.
 	inflight := blockdev.NewInflight(t.Map("requests"), t.Map("unseen_completions"), requestTimes)
 	var sweepFailed bool
-	ev.OnLossCheck(func() {
+	sweep := func() {
 		if _, err := inflight.Sweep(); err != nil && !sweepFailed {
 			sweepFailed = true
 			env.Warnf("%v", err)
 		}
-		if n := inflight.NewlyUnseen(); n > 0 {
-			env.Out.LostWhy(n, blockdev.UnseenReason, blockdev.UnseenText(n))
-		}
-	})
-	return app.Stream(env, t, app.StreamOptions{Duration: c.Duration, Header: recs}, func(rec []byte) {
+		inflight.Report(env.Out)
+	}
+	opts := app.StreamOptions{Duration: c.Duration, Header: recs, LossCheck: sweep}
+	return app.Stream(env, t, opts, func(rec []byte) {
 		if e := tracer.Cast[event](rec, eventSize); e != nil {
 			recs.Write(e)
 		}
