@@ -237,11 +237,3 @@ func TestInjectionCaption(t *testing.T) {
 		t.Errorf("--raw: want the caption %q\n%q", caption+comm, out)
 	}
 }
-
-// waitUntil polls cond until it holds or limit passes (the test then checks what it waited for).
-func waitUntil(t *testing.T, limit time.Duration, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline) && !cond(); {
-		time.Sleep(50 * time.Millisecond)
-	}
-}

@@ -203,8 +203,6 @@ type jsonStack struct {
 	userMissed    bool
 }
 
-func (s jsonStack) frames() []string { return append(append([]string{}, s.kernel...), s.user...) }
-
 // jsonStacks parses a stack tool's --json output: the "start" line first, with the text
 // header as its message, then "stack" lines whose value is named valueKey and whose frames
 // each have an address; it returns the stacks.

@@ -22,12 +22,12 @@ func TestConsts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		spec, err := btf.LoadSpecFromReader(bytes.NewReader(obj))
+		coll, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(obj))
 		if err != nil {
 			t.Fatal(err)
 		}
 		enums := map[string]int64{}
-		for typ, err := range spec.All() {
+		for typ, err := range coll.Types.All() {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,10 +36,6 @@ func TestConsts(t *testing.T) {
 					enums[v.Name] = int64(v.Value)
 				}
 			}
-		}
-		coll, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(obj))
-		if err != nil {
-			t.Fatal(err)
 		}
 		for name, goVal := range tool.Consts {
 			var cVal int64

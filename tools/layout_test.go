@@ -17,14 +17,7 @@ func TestLayouts(t *testing.T) {
 	for _, tool := range All {
 		for cname, goval := range tool.Layouts {
 			t.Run(tool.Name+"/"+cname, func(t *testing.T) {
-				obj, err := bpfobj.Get(tool.Object)
-				if err != nil {
-					t.Fatal(err)
-				}
-				spec, err := btf.LoadSpecFromReader(bytes.NewReader(obj))
-				if err != nil {
-					t.Fatalf("BTF of %s: %v", tool.Object, err)
-				}
+				spec := objectBTF(t, tool.Object)
 				var st *btf.Struct
 				if err := spec.TypeByName(cname, &st); err != nil {
 					t.Fatalf("struct %s not in %s's BTF (is it used by a program or map?): %v", cname, tool.Object, err)
@@ -42,14 +35,7 @@ func TestRodata(t *testing.T) {
 		if tool.Object == "" {
 			continue
 		}
-		obj, err := bpfobj.Get(tool.Object)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec, err := btf.LoadSpecFromReader(bytes.NewReader(obj))
-		if err != nil {
-			t.Fatalf("BTF of %s: %v", tool.Object, err)
-		}
+		spec := objectBTF(t, tool.Object)
 		var ds *btf.Datasec
 		if err := spec.TypeByName(".rodata", &ds); err != nil {
 			t.Fatalf("%s has no .rodata: %v", tool.Object, err)
@@ -88,6 +74,20 @@ func TestRodata(t *testing.T) {
 			}
 		}
 	}
+}
+
+// objectBTF is the BTF of an embedded object.
+func objectBTF(t *testing.T, object string) *btf.Spec {
+	t.Helper()
+	obj, err := bpfobj.Get(object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := btf.LoadSpecFromReader(bytes.NewReader(obj))
+	if err != nil {
+		t.Fatalf("BTF of %s: %v", object, err)
+	}
+	return spec
 }
 
 func normalize(name string) string {

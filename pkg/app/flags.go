@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -144,17 +143,6 @@ func CPU(dst *int, names, usage string) cli.Flag {
 // Positive binds an option whose value is a positive whole number; what names it in errors.
 func Positive(dst *int, names, usage, what string) cli.Flag {
 	return withSample(Value(dst, names, usage, func(s string) (int, error) { return filter.Positive(what, s) }), constant("1"))
-}
-
-// Uint binds an option whose value is a whole number of at most bits bits; errors say what.
-func Uint(dst *uint64, names, usage, what string, bits int) cli.Flag {
-	return Value(dst, names, usage, func(s string) (uint64, error) {
-		n, err := strconv.ParseUint(s, 10, bits)
-		if err != nil {
-			return 0, fmt.Errorf("invalid %s %q", what, s)
-		}
-		return n, nil
-	})
 }
 
 // Disk is the block tools' -d DISK filter, resolved against /proc/partitions.

@@ -171,15 +171,11 @@ type common struct {
 }
 
 func (cm *common) flags(jsonShort string) []cli.Flag {
-	var jsonAliases []string
-	if jsonShort != "" {
-		jsonAliases = []string{jsonShort}
-	}
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "verbose debug output", Destination: &cm.verbose},
-		&cli.BoolFlag{Name: "json", Aliases: jsonAliases, Usage: "print one JSON object per line (docs/json.md)", Destination: &cm.json},
-		&cli.BoolFlag{Name: "raw", Usage: "print comms, paths and arguments as they are, control characters included (text escapes them)", Destination: &cm.raw},
-		&cli.BoolFlag{Name: "usage", Usage: "give a short usage message", Destination: &cm.usage},
+		Bool(&cm.verbose, "verbose v", "verbose debug output"),
+		Bool(&cm.json, strings.TrimSpace("json "+jsonShort), "print one JSON object per line (docs/json.md)"),
+		Bool(&cm.raw, "raw", "print comms, paths and arguments as they are, control characters included (text escapes them)"),
+		Bool(&cm.usage, "usage", "give a short usage message"),
 	}
 }
 
@@ -396,7 +392,7 @@ func (t Tool) Names() []string {
 	return names
 }
 
-// describeArgs is how a variant is shown: "(default)" or its options.
+// DescribeArgs is how a variant is shown: "(default)" or its options.
 func DescribeArgs(args []string) string {
 	if len(args) == 0 {
 		return "(default)"

@@ -2,7 +2,6 @@ package render
 
 import (
 	"time"
-	"unicode/utf8"
 	"unsafe"
 )
 
@@ -198,12 +197,6 @@ func (c Column[R]) JSONFloat(key string, get func(*R) float64) Column[R] {
 	return c
 }
 
-// JSONStr replaces the column's JSON value with a string the tool makes under key.
-func (c Column[R]) JSONStr(key string, get func(*R) string) Column[R] {
-	c.Key, c.jsonType, c.json = key, "string", strValue(get)
-	return c
-}
-
 // JSONBytes replaces the column's JSON value with a string the tool makes, as bytes.
 func (c Column[R]) JSONBytes(key string, get func(*R) []byte) Column[R] {
 	c.Key, c.jsonType, c.json = key, "string", bytesValue(kindBytes, get)
@@ -221,12 +214,6 @@ func (c Column[R]) JSONText(key string, get func(*R) []byte) Column[R] {
 func (c Column[R]) JSONWith(key, typ string, write func(j *JSON, key string, r *R)) Column[R] {
 	c.Key, c.jsonType = key, typ
 	c.json = value{kind: kindJSONWrite, write: erase[func(*JSON, string, *R), func(*JSON, string, unsafe.Pointer)](write)}
-	return c
-}
-
-// NoJSON leaves the column out of JSON (its value is in another column's already).
-func (c Column[R]) NoJSON() Column[R] {
-	c.Key, c.json = "", value{}
 	return c
 }
 
@@ -278,14 +265,9 @@ func (c *col) member(j *JSON, r unsafe.Pointer) {
 // cutFrom keeps at most max bytes of what was appended since mark, as %.Ns does, but never
 // cuts a UTF-8 character in two: the line stays valid text.
 func (l *Line) cutFrom(mark, max int) {
-	end := mark + max
-	if end >= len(l.b) {
-		return
+	if len(l.b)-mark > max {
+		l.b = l.b[:mark+cutPoint(l.b[mark:], max)]
 	}
-	for end > mark && !utf8.RuneStart(l.b[end]) {
-		end--
-	}
-	l.b = l.b[:end]
 }
 
 // padFrom pads what was appended since mark to width bytes, printf style (printf counts bytes,

@@ -1,8 +1,6 @@
 package render
 
 import (
-	"slices"
-
 	"github.com/bpfutils/bpfutils/pkg/hist"
 )
 
@@ -159,10 +157,4 @@ func Counts[T ~uint32 | ~uint64](slots []T) []uint64 {
 		out[i] = uint64(v)
 	}
 	return out
-}
-
-// SortHists orders a report's histograms by their labels, so reports read alike from one
-// interval to the next whatever order the BPF hash map kept.
-func SortHists(hs []Hist, cmp func(a, b *Hist) int) {
-	slices.SortStableFunc(hs, func(a, b Hist) int { return cmp(&a, &b) })
 }

@@ -163,7 +163,11 @@ func TestBadMinimalBTFFallsBack(t *testing.T) {
 	spec := Spec{Object: "biosnoop", Probes: []Probe{{What: "issue", Hooks: []Hook{{Prog: "rq_issue_raw", Kind: RawTP, Target: "block:block_rq_issue"}}}}}
 	setupLogging()
 	silenceWarnings(true)
-	_, _, err := open(spec, Options{}, -1, map[Hook]string{}, true)
+	obj, err := bpfobj.Get(spec.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = open(spec, obj, Options{}, -1, map[Hook]string{}, true)
 	silenceWarnings(false)
 	var minErr *minimalBTFLoadError
 	if !errors.As(err, &minErr) {

@@ -136,10 +136,15 @@ func Open(spec Spec, opts Options) (*Tracer, error) {
 		defer syscall.Close(fd)
 		cgroupFD = fd
 	}
+	// Decompressed once, not per retry.
+	obj, err := bpfobj.Get(spec.Object)
+	if err != nil {
+		return nil, err
+	}
 	failed := map[Hook]string{}
 	useMinimalBTF := true
 	for {
-		t, badHook, err := open(spec, opts, cgroupFD, failed, useMinimalBTF)
+		t, badHook, err := open(spec, obj, opts, cgroupFD, failed, useMinimalBTF)
 		if err == nil {
 			return t, nil
 		}
@@ -165,11 +170,7 @@ type minimalBTFLoadError struct{ err error }
 
 func (e *minimalBTFLoadError) Error() string { return e.err.Error() }
 
-func open(spec Spec, opts Options, cgroupFD int, failed map[Hook]string, useMinimalBTF bool) (*Tracer, *Hook, error) {
-	obj, err := bpfobj.Get(spec.Object)
-	if err != nil {
-		return nil, nil, err
-	}
+func open(spec Spec, obj []byte, opts Options, cgroupFD int, failed map[Hook]string, useMinimalBTF bool) (*Tracer, *Hook, error) {
 	chosen, err := choose(spec.Probes, failed, opts)
 	if err != nil {
 		return nil, nil, err
