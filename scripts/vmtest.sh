@@ -139,8 +139,10 @@ build_root() {
 	cp bpfutils "$root/bin/bpfutils"
 	cp "$build/tests.test" "$root/opt/tests/"
 	[ ! -d tests/testdata ] || cp -r tests/testdata "$root/opt/tests/"
-	# Guests have no compiler: the stack tools' C workload is built here, static.
-	gcc -static -O0 -fno-omit-frame-pointer -o "$root/opt/tests/stackload" tests/testdata/stackload.c
+	# Guests have no compiler: the tests' C workloads are built here, static (tests/cprog_test.go).
+	for c in tests/testdata/*.c; do
+		gcc -static -O0 -g -fno-omit-frame-pointer -pthread -o "$root/opt/tests/$(basename "$c" .c)" "$c"
+	done
 	cp scripts/vm-init "$root/init"
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"

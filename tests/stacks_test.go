@@ -5,9 +5,7 @@ package tests
 import (
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,17 +23,7 @@ type stackLoad struct {
 // until it is ready to work.
 func startStackLoad(t *testing.T, comm string, args ...string) *stackLoad {
 	t.Helper()
-	// A prebuilt copy where there is no compiler (the qemu guests).
-	bin := os.Getenv("BPFUTILS_STACKLOAD")
-	if bin == "" {
-		if _, err := exec.LookPath("gcc"); err != nil {
-			t.Skip("gcc not installed (scripts/setup.sh installs it)")
-		}
-		bin = filepath.Join(t.TempDir(), "stackload")
-		if out, err := exec.Command("gcc", "-O0", "-fno-omit-frame-pointer", "-o", bin, "testdata/stackload.c").CombinedOutput(); err != nil {
-			t.Fatalf("gcc: %v\n%s", err, out)
-		}
-	}
+	bin := cProgram(t, "stackload")
 	cmd := exec.Command(bin, append([]string{comm}, args...)...)
 	l := &stackLoad{workload: startWorkload(t, cmd, comm)}
 	for {
