@@ -67,9 +67,12 @@ vmtest: bpfutils
 
 # Startup, memory, CPU per event and events seen under storms, for every tool with a storm;
 # bench-results/results.{md,json}. Needs root. BENCH_FLAGS=-reps 5, -scale 0.1, -tools execsnoop.
+# CTOOLS=DIR (bcc's C libbpf-tools, e.g. built by ../shared/reference/build-libbpf-tools.sh) adds
+# the side-by-side memory table with ratios.
 BENCH_FLAGS ?=
+CTOOLS ?=
 bench: bpfutils
-	$(GO) run ./cmd/bench -bin ./bpfutils $(BENCH_FLAGS)
+	$(GO) run ./cmd/bench -bin ./bpfutils $(if $(CTOOLS),-c $(CTOOLS)) $(BENCH_FLAGS)
 
 # Ten minutes of steady load on opensnoop (execsnoop until opensnoop exists): RSS must stay flat.
 SOAK ?= 10m

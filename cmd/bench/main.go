@@ -28,6 +28,9 @@ type config struct {
 	soak        time.Duration
 	soakRate    int
 	scale       float64
+	cTools      string
+	memoryRun   time.Duration
+	noStorms    bool
 }
 
 func main() {
@@ -41,6 +44,9 @@ func main() {
 	flag.DurationVar(&c.soak, "soak", 0, "also run opensnoop (or execsnoop) this long under steady load and record RSS (e.g. 10m)")
 	flag.IntVar(&c.soakRate, "soak-rate", 2000, "events per second during the soak")
 	flag.Float64Var(&c.scale, "scale", 1, "multiply storm sizes (a quick look: 0.1)")
+	flag.StringVar(&c.cTools, "c", "", "directory of bcc's C libbpf-tools binaries: memory side by side, with ratios")
+	flag.DurationVar(&c.memoryRun, "memory-for", 3*time.Second, "how long each tool runs for the memory comparison (0: no comparison)")
+	flag.BoolVar(&c.noStorms, "no-storms", false, "skip startup and storm figures (memory only)")
 	flag.Func("tool-env", "VAR=VALUE in the tools' environment only (repeatable; e.g. GOGC=50)", func(v string) error {
 		if !strings.Contains(v, "=") {
 			return fmt.Errorf("want VAR=VALUE")
@@ -111,6 +117,9 @@ func run(c config) error {
 		present[t] = true
 	}
 	for _, s := range storms(c.scale) {
+		if c.noStorms {
+			break
+		}
 		if c.only != nil && !c.only[s.tool] {
 			continue
 		}
@@ -124,6 +133,11 @@ func run(c config) error {
 			return fmt.Errorf("%s: %w", s.label(), err)
 		}
 		res.Tools = append(res.Tools, tr)
+	}
+	if c.memoryRun > 0 {
+		res.MemoryFor = c.memoryRun.String()
+		res.CTools = c.cTools
+		res.Memory = measureMemory(c, listed, links)
 	}
 	if c.soak > 0 {
 		if err := runSoak(c, res, present, links, work); err != nil {

@@ -34,6 +34,9 @@ type results struct {
 	Tools       []toolResult     `json:"tools"`
 	Skipped     []string         `json:"skipped,omitempty"`
 	Soak        *soakResult      `json:"soak,omitempty"`
+	MemoryFor   string           `json:"memory_for,omitempty"`
+	CTools      string           `json:"c_tools,omitempty"`
+	Memory      []memoryResult   `json:"memory,omitempty"`
 }
 
 type toolResult struct {
@@ -159,6 +162,7 @@ func (r *results) markdown() string {
 		"unique comm (and path) on the tool's stdout, a pipe the bench reads as it comes. Targets come\n" +
 		"from bcc's C libbpf-tools on this machine (startup 15-24 ms, peak RSS 2.9-3.6 MB, opensnoop\n" +
 		"3.2 us per event).\n")
+	memoryMarkdown(&b, r.Memory, r.MemoryFor, r.CTools)
 	if r.Soak != nil {
 		r.Soak.markdown(&b)
 	}
