@@ -71,8 +71,12 @@ vmtest: bpfutils
 # the side-by-side memory table with ratios.
 BENCH_FLAGS ?=
 CTOOLS ?=
-bench: bpfutils
-	$(GO) run ./cmd/bench -bin ./bpfutils $(if $(CTOOLS),-c $(CTOOLS)) $(BENCH_FLAGS)
+bench: bpfutils bpfutils.syms
+	$(GO) run ./cmd/bench -bin ./bpfutils -syms ./bpfutils.syms $(if $(CTOOLS),-c $(CTOOLS)) $(BENCH_FLAGS)
+
+# The same build with its symbols, for the bench's account of what the binary carries.
+bpfutils.syms: $(BPF_OBJS) $(GO_SRCS)
+	$(GO) build -tags $(GO_TAGS) -ldflags '$(filter-out -s -w,$(GO_LDFLAGS))' -o $@ .
 
 # Ten minutes of steady load on opensnoop (execsnoop until opensnoop exists): RSS must stay flat.
 SOAK ?= 10m

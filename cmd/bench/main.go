@@ -31,6 +31,8 @@ type config struct {
 	cTools      string
 	memoryRun   time.Duration
 	noStorms    bool
+	syms        string
+	exitLimit   time.Duration
 }
 
 func main() {
@@ -47,6 +49,8 @@ func main() {
 	flag.StringVar(&c.cTools, "c", "", "directory of bcc's C libbpf-tools binaries: memory side by side, with ratios")
 	flag.DurationVar(&c.memoryRun, "memory-for", 3*time.Second, "how long each tool runs for the memory comparison (0: no comparison)")
 	flag.BoolVar(&c.noStorms, "no-storms", false, "skip startup and storm figures (memory only)")
+	flag.StringVar(&c.syms, "syms", "", "an unstripped build of the binary: what it carries, by package and library")
+	flag.DurationVar(&c.exitLimit, "exit-limit", 30*time.Second, "how long a tool may take to exit after SIGINT in the memory comparison")
 	flag.Func("tool-env", "VAR=VALUE in the tools' environment only (repeatable; e.g. GOGC=50)", func(v string) error {
 		if !strings.Contains(v, "=") {
 			return fmt.Errorf("want VAR=VALUE")
@@ -133,6 +137,13 @@ func run(c config) error {
 			return fmt.Errorf("%s: %w", s.label(), err)
 		}
 		res.Tools = append(res.Tools, tr)
+	}
+	if c.syms != "" {
+		contents, err := binaryContents(c.syms, filepath.Join(filepath.Dir(c.syms), "pkg", "bpfobj"))
+		if err != nil {
+			return err
+		}
+		res.Contents = contents
 	}
 	if c.memoryRun > 0 {
 		res.MemoryFor = c.memoryRun.String()

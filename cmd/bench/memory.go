@@ -66,14 +66,14 @@ func measureMemory(c config, listed []string, links map[string]string) []memoryR
 		r := memoryResult{Tool: tool, Args: args, Stack: stackTools[tool]}
 		var ours, theirs []memoryRun
 		for i := 0; i < c.reps; i++ {
-			m, err := runForMemory(links[tool], args, c.memoryRun)
+			m, err := runForMemory(links[tool], args, c.memoryRun, c.exitLimit)
 			if err != nil {
 				r.Error = err.Error()
 				break
 			}
 			ours = append(ours, m)
 			if cbin != "" {
-				m, err := runForMemory(cbin, args, c.memoryRun)
+				m, err := runForMemory(cbin, args, c.memoryRun, c.exitLimit)
 				if err != nil {
 					r.Error = "C tool: " + err.Error()
 					break
@@ -100,7 +100,7 @@ func isExecutable(p string) bool {
 
 // runForMemory runs bin for d with background activity (execs, opens, a disk write: every tool
 // has something to see), reads the split, stops it with SIGINT and takes the peak from wait4.
-func runForMemory(bin string, args []string, d time.Duration) (memoryRun, error) {
+func runForMemory(bin string, args []string, d, exitLimit time.Duration) (memoryRun, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = nil, nil
 	var errBuf strings.Builder
@@ -124,7 +124,7 @@ func runForMemory(bin string, args []string, d time.Duration) (memoryRun, error)
 	// larger of the image's and the forking bench's RSS, which grows as the bench runs.)
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(exitLimit)
 wait:
 	for {
 		select {
@@ -135,7 +135,7 @@ wait:
 		case <-deadline:
 			cmd.Process.Kill()
 			<-exited
-			return memoryRun{}, fmt.Errorf("did not exit within 10 s of SIGINT")
+			return memoryRun{}, fmt.Errorf("did not exit within %s of SIGINT", exitLimit)
 		}
 	}
 	if len(split) == 0 {

@@ -37,6 +37,7 @@ type results struct {
 	MemoryFor   string           `json:"memory_for,omitempty"`
 	CTools      string           `json:"c_tools,omitempty"`
 	Memory      []memoryResult   `json:"memory,omitempty"`
+	Contents    []sizeGroup      `json:"contents,omitempty"`
 }
 
 type toolResult struct {
@@ -162,6 +163,7 @@ func (r *results) markdown() string {
 		"unique comm (and path) on the tool's stdout, a pipe the bench reads as it comes. Targets come\n" +
 		"from bcc's C libbpf-tools on this machine (startup 15-24 ms, peak RSS 2.9-3.6 MB, opensnoop\n" +
 		"3.2 us per event).\n")
+	contentsMarkdown(&b, r.Contents)
 	memoryMarkdown(&b, r.Memory, r.MemoryFor, r.CTools)
 	if r.Soak != nil {
 		r.Soak.markdown(&b)
