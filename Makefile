@@ -22,7 +22,7 @@ export CGO_LDFLAGS := -lbpf -lelf -lz -lzstd
 GO_TAGS := netgo,osusergo,urfave_cli_no_docs
 GO_LDFLAGS := -s -w -linkmode external -extldflags "-static"
 
-.PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest docs pgo
+.PHONY: all bpf test check vet install vmlinux clean setup demo bench bench-soak vmtest vmtest-bench docs pgo
 
 all: bpfutils
 
@@ -64,6 +64,13 @@ test: bpfutils vet
 # family, plus the verifier test (scripts/vmtest.sh; VMTEST_* variables tune it).
 vmtest: bpfutils
 	scripts/vmtest.sh
+
+# The memory comparison of make bench inside the 6.1 and 6.12 guests, the binaries on the guest's
+# ext4 disk as on a server; CTOOLS=DIR compares with bcc's C tools there too.
+vmtest-bench: bpfutils
+	VMTEST_CTOOLS=$(CTOOLS) VMTEST_CMD='cp /bin/bpfutils /mnt/scratch/ && cp -r /opt/cref /mnt/scratch/ 2>/dev/null; \
+		/opt/bench -bin /mnt/scratch/bpfutils -no-storms -reps 1 $(if $(CTOOLS),-c /mnt/scratch/cref) -out /tmp/bench' \
+		scripts/vmtest.sh
 
 # Startup, memory, CPU per event and events seen under storms, for every tool with a storm;
 # bench-results/results.{md,json}. Needs root. BENCH_FLAGS=-reps 5, -scale 0.1, -tools execsnoop.

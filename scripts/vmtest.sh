@@ -16,6 +16,8 @@
 #   VMTEST_SMP=2                              vCPUs per guest
 #   VMTEST_CMD='grep foo /proc/kallsyms'      run this in each guest instead of the tests, print
 #                                             its output (a look at a kernel; always exits 0)
+#   VMTEST_CTOOLS=DIR                         bcc's C libbpf-tools for the guests, with their
+#                                             libraries, in /opt/cref (make vmtest-bench)
 # Downloaded kernels are cached in .cache/vmtest/kernels; each guest's full console log is kept
 # in .cache/vmtest/run/<kernel>/console.log.
 set -euo pipefail
@@ -29,6 +31,7 @@ limit=${VMTEST_TIMEOUT:-900}
 jobs=${VMTEST_JOBS:-2}
 smp=${VMTEST_SMP:-2}
 cmd=${VMTEST_CMD:-}
+ctools=${VMTEST_CTOOLS:-}
 # The scratch disk is virtio; Debian's cloud kernels build these drivers as modules.
 modules="virtio_pci virtio_blk"
 cache=.cache/vmtest
@@ -137,6 +140,16 @@ build_root() {
 		cp -L "$lib" "$root$lib"
 	done
 	cp bpfutils "$root/bin/bpfutils"
+	# The benchmark, static, for `make vmtest-bench`; and the C tools it compares with.
+	CGO_ENABLED=0 go build -o "$root/opt/bench" ./cmd/bench
+	if [ -n "$ctools" ]; then
+		mkdir -p "$root/opt/cref"
+		find "$ctools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/opt/cref/" \;
+		find "$root/opt/cref" -type f -exec ldd {} \; 2>/dev/null | grep -o '/[^ ]*' | sort -u | while read -r lib; do
+			mkdir -p "$root$(dirname "$lib")"
+			[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
+		done
+	fi
 	cp "$build/tests.test" "$root/opt/tests/"
 	[ ! -d tests/testdata ] || cp -r tests/testdata "$root/opt/tests/"
 	# Guests have no compiler: the tests' C workloads are built here, static (tests/cprog_test.go).

@@ -24,6 +24,7 @@ import (
 
 	bpf "github.com/aquasecurity/libbpfgo"
 
+	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/syms"
 )
 
@@ -66,6 +67,7 @@ type Entry struct {
 
 // Symbolizer is what a Reader needs of *syms.Symbolizer.
 type Symbolizer interface {
+	PrepareKernel(addrs []uint64)
 	Kernel(addr uint64) syms.Symbol
 	KernelStack(ips []uint64) []syms.Symbol
 	UserStack(pid uint32, ips []uint64) []syms.Symbol
@@ -75,7 +77,9 @@ type Symbolizer interface {
 // not show.
 type Reader struct {
 	lookup func(id int32) ([]uint64, bool)
+	ids    func() []int32 // every id in the map, for the one pass that names kernel functions
 	syms   Symbolizer
+	named  bool
 	// KeepTracerFrames keeps leading bpf_prog_*/bpf_trace_run*/__traceiter_* frames, which
 	// tracepoint programs see above the traced function but a sample taken by a perf event
 	// shows only when it caught a BPF program running.
@@ -88,13 +92,39 @@ type Reader struct {
 // NewReader reads stacks from m, a BPF_MAP_TYPE_STACK_TRACE map.
 func NewReader(m *bpf.BPFMap, s Symbolizer) *Reader {
 	depth := int(m.ValueSize()) / 8
-	return NewReaderFunc(func(id int32) ([]uint64, bool) {
+	r := NewReaderFunc(func(id int32) ([]uint64, bool) {
 		b, err := m.GetValue(unsafe.Pointer(&id))
 		if err != nil || len(b) < depth*8 {
 			return nil, false
 		}
 		return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), depth), true
 	}, s)
+	r.ids = func() []int32 {
+		ids, _ := bpfmap.Keys[int32](m)
+		return ids
+	}
+	return r
+}
+
+// nameKernelFunctions hands the symbolizer every kernel address of the map at once, before
+// the first kernel stack is symbolized: the kernel's function names are read in one pass.
+func (r *Reader) nameKernelFunctions() {
+	if r.named || r.ids == nil {
+		return
+	}
+	r.named = true
+	var addrs []uint64
+	for _, id := range r.ids() {
+		if ips, ok := r.lookup(id); ok {
+			for _, ip := range ips {
+				if ip == 0 {
+					break
+				}
+				addrs = append(addrs, ip)
+			}
+		}
+	}
+	r.syms.PrepareKernel(addrs)
 }
 
 // NewReaderFunc reads stacks through lookup, which returns the addresses stored under an id
@@ -110,6 +140,7 @@ func (r *Reader) Stacks(kernID, userID int32, tgid uint32) (kernel, user Stack) 
 
 // Kernel resolves a kernel stack id.
 func (r *Reader) Kernel(id int32) Stack {
+	r.nameKernelFunctions()
 	ips, st := r.read(id)
 	if st != Present {
 		return Stack{State: st}
@@ -118,6 +149,7 @@ func (r *Reader) Kernel(id int32) Stack {
 		return Stack{State: Present, Frames: r.syms.KernelStack(ips)}
 	}
 	frames := make([]syms.Symbol, 0, len(ips))
+	r.syms.PrepareKernel(ips)
 	for _, ip := range ips {
 		if ip == 0 {
 			break

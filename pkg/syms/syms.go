@@ -193,6 +193,10 @@ func (s *Symbolizer) Kernel(addr uint64) Symbol {
 		return sym
 	}
 	name, start, mod, ok := s.kern.Load().lookup(addr)
+	if !ok && s.kern.Load().isStale() {
+		s.reloadKernel()
+		name, start, mod, ok = s.kern.Load().lookup(addr)
+	}
 	if ok && pastImage(name, mod) {
 		s.rereadKernel()
 		name, start, mod, ok = s.kern.Load().lookup(addr)
@@ -202,6 +206,44 @@ func (s *Symbolizer) Kernel(addr uint64) Symbol {
 		sym.Name, sym.Offset, sym.Module, sym.Known = name, addr-start, mod, true
 	}
 	return sym
+}
+
+// PrepareKernel reads the names of the kernel functions holding addrs, all in one pass over
+// kallsyms (addresses outside the kernel are ignored). Kernel works without it, a pass per
+// new name: a tool about to symbolize many stacks hands their addresses here first.
+func (s *Symbolizer) PrepareKernel(addrs []uint64) {
+	if s.LoadKernel() != nil {
+		return
+	}
+	kernel := addrs[:0:0]
+	for _, a := range addrs {
+		if a >= kernelSpace {
+			kernel = append(kernel, a)
+		}
+	}
+	if len(kernel) == 0 {
+		return
+	}
+	s.kern.Load().prepare(kernel)
+	if s.kern.Load().isStale() {
+		s.reloadKernel()
+		s.kern.Load().prepare(kernel)
+	}
+}
+
+// kernelSpace is where x86-64's and arm64's kernel addresses begin.
+const kernelSpace = 0xffff000000000000
+
+// reloadKernel reads kallsyms again because it changed under the table.
+func (s *Symbolizer) reloadKernel() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.kern.Load().isStale() {
+		return
+	}
+	if t, err := loadKallsyms(s.opts.Kallsyms); err == nil {
+		s.kern.Store(t)
+	}
 }
 
 // KernelAddress returns the address of a kernel function by name (a linear scan of
@@ -328,6 +370,8 @@ func (s *Symbolizer) ProcErr(pid uint32) error {
 // zero address and drops the leading frames that belong to the tracing machinery itself
 // (see IsTracerFrame), which stackid-from-tracepoint programs otherwise show on top.
 func (s *Symbolizer) KernelStack(ips []uint64) []Symbol {
+	ips = untilZero(ips)
+	s.PrepareKernel(ips)
 	out := make([]Symbol, 0, len(ips))
 	leading := true
 	for _, ip := range ips {
@@ -346,6 +390,7 @@ func (s *Symbolizer) KernelStack(ips []uint64) []Symbol {
 
 // UserStack symbolizes a user stack of process pid, stopping at the first zero address.
 func (s *Symbolizer) UserStack(pid uint32, ips []uint64) []Symbol {
+	ips = untilZero(ips)
 	out := make([]Symbol, 0, len(ips))
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -357,6 +402,18 @@ func (s *Symbolizer) UserStack(pid uint32, ips []uint64) []Symbol {
 		out = append(out, s.user(pid, ip))
 	}
 	return out
+}
+
+// untilZero cuts a stack map's value at its first zero: the map's values have room for the
+// deepest stack (127 frames), a typical stack fills a tenth of it, and a report holds
+// thousands of symbolized stacks.
+func untilZero(ips []uint64) []uint64 {
+	for i, ip := range ips {
+		if ip == 0 {
+			return ips[:i]
+		}
+	}
+	return ips
 }
 
 // tracerPrefixes name the kernel functions that run a BPF program or the probe that fired
