@@ -11,6 +11,11 @@ codename=${VERSION_CODENAME:-}
 pkgs_common=(clang llvm libelf-dev zlib1g-dev libzstd-dev zstd make pkg-config busybox-static cpio qemu-system-x86 iproute2 file)
 # pkg/syms tests compile, strip and xz-compress small C/C++ programs at test time.
 pkgs_common+=(gcc g++ binutils xz-utils)
+# fsslower/fsdist tests make xfs and btrfs filesystems on loop devices (mkfs.ext4 comes with e2fsprogs).
+pkgs_common+=(xfsprogs btrfs-progs e2fsprogs)
+# javagc's test runs a Java program through the source launcher (a JDK: its libjvm.so has
+# HotSpot's USDT probes); bashreadline's types into an interactive bash.
+pkgs_common+=(openjdk-17-jdk-headless bash)
 
 if [ "${ID}" = debian ] && [ "$codename" = bookworm ]; then
 	need_root

@@ -199,8 +199,9 @@ func TestLeastPrivilegeEveryTool(t *testing.T) {
 		t.Run(tool, func(t *testing.T) {
 			skipOtherAttachPath(t, tool)
 			path := installedFor(t, tool)
+			argv := append([]string{path}, privilegeArgs(t, tool)...)
 			var early string
-			p := startArgv(t, &early, asNobody(t, caps, path)...)
+			p := startArgv(t, &early, asNobody(t, caps, argv...)...)
 			if p == nil {
 				if hardwareMissing(early) {
 					t.Skipf("not on this machine: %s", early)
@@ -221,7 +222,7 @@ func TestLeastPrivilegeEveryTool(t *testing.T) {
 				}
 				t.Run("without "+missing, func(t *testing.T) {
 					var early string
-					p := startArgv(t, &early, asNobody(t, without(caps, missing), path)...)
+					p := startArgv(t, &early, asNobody(t, without(caps, missing), argv...)...)
 					stderr := early
 					if p != nil {
 						p.stop()

@@ -3,6 +3,7 @@ package tools
 
 import (
 	"github.com/bpfutils/bpfutils/pkg/app"
+	"github.com/bpfutils/bpfutils/tools/bashreadline"
 	"github.com/bpfutils/bpfutils/tools/biolatency"
 	"github.com/bpfutils/bpfutils/tools/biopattern"
 	"github.com/bpfutils/bpfutils/tools/biosnoop"
@@ -10,7 +11,9 @@ import (
 	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/cpufreq"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/gethostlatency"
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
+	"github.com/bpfutils/bpfutils/tools/javagc"
 	"github.com/bpfutils/bpfutils/tools/llcstat"
 	"github.com/bpfutils/bpfutils/tools/offcputime"
 	"github.com/bpfutils/bpfutils/tools/opensnoop"
@@ -25,6 +28,7 @@ import (
 
 // All is the registry; adding a tool adds one line here.
 var All = []app.Tool{
+	bashreadline.Tool,
 	biolatency.Tool,
 	biopattern.Tool,
 	biosnoop.Tool,
@@ -32,7 +36,9 @@ var All = []app.Tool{
 	cpudist.Tool,
 	cpufreq.Tool,
 	execsnoop.Tool,
+	gethostlatency.Tool,
 	hardirqs.Tool,
+	javagc.Tool,
 	llcstat.Tool,
 	offcputime.Tool,
 	opensnoop.Tool,

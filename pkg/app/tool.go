@@ -53,6 +53,9 @@ type Def[C any] struct {
 	Check func(c *C) error
 	// Spec is what the tool asks of its BPF object: a pure function of c.
 	Spec func(c *C) tracer.Spec
+	// Offline, when it holds for c, runs the tool without loading its object: Run gets a nil
+	// tracer (syscount --list prints a table and traces nothing, needing no privilege).
+	Offline func(c *C) bool
 	// Variants lists option sets whose specs --verify loads besides the default one and each
 	// switch alone (options with values that change programs: offcputime --state 1).
 	Variants [][]string
@@ -134,7 +137,7 @@ func (i *inst[C]) check() error {
 }
 
 func (i *inst[C]) spec() (tracer.Spec, bool) {
-	if i.d.Spec == nil || i.d.Object == "" {
+	if i.d.Spec == nil || i.d.Object == "" || i.d.Offline != nil && i.d.Offline(i.c) {
 		return tracer.Spec{}, false
 	}
 	s := i.d.Spec(i.c)
@@ -294,6 +297,11 @@ func (t Tool) MainAs(ctx context.Context, name string, args []string, stdout, st
 		out = render.NewSink(name, format, stdout, stderr)
 		out.Raw = cm.raw
 		env := &Env{Ctx: ctx, Out: out, Verbose: cm.verbose}
+		if slices.Contains(t.Caps, "CAP_SYS_ADMIN") {
+			if err := tracer.CheckSysAdmin(); err != nil {
+				return err
+			}
+		}
 		return runInstance(env, in)
 	})
 	if out != nil {
@@ -381,7 +389,14 @@ func (t Tool) DeclaredVariants() [][]string { return t.newRun().variants() }
 var BaseCaps = []string{"CAP_BPF", "CAP_PERFMON"}
 
 // NeededCaps lists every capability the tool needs as an ordinary user.
-func (t Tool) NeededCaps() []string { return append(append([]string{}, BaseCaps...), t.Caps...) }
+// CAP_SYS_ADMIN (uprobes need it) holds CAP_BPF's and CAP_PERFMON's powers: a tool that
+// needs it needs only the capabilities it declares.
+func (t Tool) NeededCaps() []string {
+	if slices.Contains(t.Caps, "CAP_SYS_ADMIN") {
+		return slices.Clone(t.Caps)
+	}
+	return append(append([]string{}, BaseCaps...), t.Caps...)
+}
 
 // Names lists the tool's name and its aliases' names.
 func (t Tool) Names() []string {

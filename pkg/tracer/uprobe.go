@@ -3,6 +3,8 @@ package tracer
 import (
 	"errors"
 	"fmt"
+
+	bpf "github.com/aquasecurity/libbpfgo"
 )
 
 // AttachUprobe runs program prog (listed in Spec.Manual) at the entry of function symbol in the
@@ -14,9 +16,10 @@ func (t *Tracer) AttachUprobe(prog string, pid int, binary string, offset uint64
 	if ret {
 		attach = p.AttachURetprobe
 	}
-	link, err := attach(pid, binary, offset)
+	var link *bpf.BPFLink
+	err := attachUserQuietly(func() (err error) { link, err = attach(pid, binary, offset); return err })
 	if err != nil {
-		return fmt.Errorf("attach a uprobe to %s at %#x: %w", binary, offset, rootCause(err))
+		return fmt.Errorf("attach a uprobe to %s at %#x: %w", binary, offset, userProbeCause(err))
 	}
 	t.AddLink(link)
 	return nil
@@ -25,14 +28,14 @@ func (t *Tracer) AttachUprobe(prog string, pid int, binary string, offset uint64
 // AttachUSDT runs program prog (SEC("usdt"), listed in Spec.Manual) at every site of the USDT
 // probe provider:name in binary, in process pid (-1: every process).
 func (t *Tracer) AttachUSDT(prog string, pid int, binary, provider, name string) error {
-	link, err := t.Program(prog).AttachUSDT(pid, binary, provider, name)
+	var link *bpf.BPFLink
+	err := attachUserQuietly(func() (err error) { link, err = t.Program(prog).AttachUSDT(pid, binary, provider, name); return err })
 	if err != nil {
-		return fmt.Errorf("attach to USDT probe %s:%s in %s: %w", provider, name, binary, rootCause(err))
+		return fmt.Errorf("attach to USDT probe %s:%s in %s: %w", provider, name, binary, userProbeCause(err))
 	}
 	t.AddLink(link)
 	return nil
 }
-
 
 // rootCause strips libbpfgo's wrapping down to the errno, which names what went wrong.
 func rootCause(err error) error {
