@@ -259,3 +259,146 @@ func TestExecsnoopPPID(t *testing.T) {
 		t.Errorf("-P %s showed the exec of another parent: %q", ppid, l)
 	}
 }
+
+// workloadPids runs a C workload to completion and returns the pid it printed after each word
+// ("child 123", "at 124"), in order.
+func workloadPids(t *testing.T, cmd *exec.Cmd) map[string][]int {
+	t.Helper()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+	}
+	pids := map[string][]int{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) == 2 {
+			if pid, err := strconv.Atoi(f[1]); err == nil {
+				pids[f[0]] = append(pids[f[0]], pid)
+			}
+		}
+	}
+	return pids
+}
+
+// TestExecsnoopUntouchedArgs: a forked child that calls execl() with string literals has not
+// touched the pages they are on, and the syscall's entry cannot read them (libbpf-tools prints
+// no arguments, or no line at all when the filename is one): the arguments still appear,
+// read from the new image. The first child execs a copy of true with literal arguments, the
+// second "/proc/self/exe", a literal too.
+func TestExecsnoopUntouchedArgs(t *testing.T) {
+	name := workloadName("bpfu-fe")
+	prog := copyExecutable(t, "/bin/true", name)
+	bin := cProgram(t, "forkexec")
+	want := func(pids map[string][]int) map[int]string {
+		if len(pids["child"]) != 2 {
+			t.Fatalf("forkexec printed children %v", pids)
+		}
+		return map[int]string{
+			pids["child"][0]: prog + " fe-literal-one fe-literal-two",
+			pids["child"][1]: "/proc/self/exe fe-selfexec-literal",
+		}
+	}
+	for _, json := range []bool{false, true} {
+		var p *proc
+		if json {
+			p = start(t, "execsnoop", "--json")
+		} else {
+			p = start(t, "execsnoop")
+		}
+		args := want(workloadPids(t, exec.Command(bin, prog)))
+		p.waitFor("fe-selfexec-literal", 5e9)
+		out := p.stop()
+		got := map[int]string{}
+		if json {
+			for _, e := range ofType(jsonLines(t, "execsnoop", out), "event") {
+				if _, ok := args[int(e.num("pid"))]; !ok {
+					continue
+				}
+				if e.num("ret") != 0 || e["args_truncated"] != false {
+					t.Errorf("event %v", e)
+				}
+				var a []string
+				list, _ := e["args"].([]any)
+				for _, s := range list {
+					a = append(a, fmt.Sprint(s))
+				}
+				got[int(e.num("pid"))] = strings.Join(a, " ")
+			}
+		} else {
+			for pid := range args {
+				// PCOMM PID PPID RET ARGS
+				for _, l := range linesWith(out, fmt.Sprintf(" %-6d ", pid)) {
+					if f := fields(l); len(f) > 4 && f[1] == strconv.Itoa(pid) && f[3] == "0" {
+						got[pid] = strings.Join(f[4:], " ")
+					}
+				}
+			}
+		}
+		for pid, a := range args {
+			if got[pid] != a {
+				t.Errorf("json %v: exec of pid %d shows args %q, want %q\n%s", json, pid, got[pid], a, out)
+			}
+		}
+	}
+}
+
+// TestExecsnoopExecveat: execveat() and fexecve() (execveat(fd, "", AT_EMPTY_PATH)), which
+// libbpf-tools does not see, are reported with their arguments and return value: the path as
+// passed, or /dev/fd/N, the kernel's name for fexecve's file; with -x, a failed execveat too.
+func TestExecsnoopExecveat(t *testing.T) {
+	name := workloadName("bpfu-at")
+	prog := copyExecutable(t, "/bin/true", name)
+	bin := cProgram(t, "execat")
+	token := workloadName("tok")
+	for _, json := range []bool{false, true} {
+		args := []string{"-x"}
+		if json {
+			args = append(args, "--json")
+		}
+		p := start(t, "execsnoop", args...)
+		pids := workloadPids(t, exec.Command(bin, filepath.Dir(prog), name, token))
+		p.waitFor("missing-"+token, 5e9)
+		out := p.stop()
+		type seen struct {
+			comm, args string
+			ret        int
+		}
+		got := map[int]seen{}
+		if json {
+			for _, e := range ofType(jsonLines(t, "execsnoop", out), "event") {
+				var a []string
+				list, _ := e["args"].([]any)
+				for _, s := range list {
+					a = append(a, fmt.Sprint(s))
+				}
+				got[int(e.num("pid"))] = seen{e.str("comm"), strings.Join(a, " "), int(e.num("ret"))}
+			}
+		} else {
+			for _, l := range linesWith(out, token) {
+				// PCOMM PID PPID RET ARGS
+				if f := fields(l); len(f) > 4 {
+					pid, _ := strconv.Atoi(f[1])
+					ret, _ := strconv.Atoi(f[3])
+					got[pid] = seen{f[0], strings.Join(f[4:], " "), ret}
+				}
+			}
+		}
+		check := func(what string, comm func(string) bool, args string, ret int) {
+			t.Helper()
+			if len(pids[what]) != 1 {
+				t.Fatalf("execat printed %v", pids)
+			}
+			e, ok := got[pids[what][0]]
+			if !ok || !comm(e.comm) || e.args != args || e.ret != ret {
+				t.Errorf("json %v: %s (pid %d) reads %+v (seen %v), want args %q, ret %d\n%s", json, what, pids[what][0], e, ok, args, ret, out)
+			}
+		}
+		isName := func(c string) bool { return c == name }
+		check("at", isName, name+" at-"+token, 0)
+		// The comm of fexecve's image is its file's name since Linux 6.14, the fd's number before.
+		check("fexecve", func(c string) bool {
+			_, err := strconv.Atoi(c)
+			return c == name || err == nil
+		}, "/dev/fd/4 fexecve-"+token, 0)
+		check("missing", func(c string) bool { return c == "execat" }, "missing-"+name+" missing-"+token, -2)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/cpufreq"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/futexctn"
 	"github.com/bpfutils/bpfutils/tools/gethostlatency"
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
 	"github.com/bpfutils/bpfutils/tools/javagc"
@@ -36,6 +37,7 @@ var All = []app.Tool{
 	cpudist.Tool,
 	cpufreq.Tool,
 	execsnoop.Tool,
+	futexctn.Tool,
 	gethostlatency.Tool,
 	hardirqs.Tool,
 	javagc.Tool,

@@ -1,4 +1,4 @@
-// Package execsnoop traces new processes: every execve() with its arguments.
+// Package execsnoop traces new processes: every execve() and execveat() with its arguments.
 package execsnoop
 
 import (
@@ -130,6 +130,12 @@ func spec(c *config) tracer.Spec {
 		Probes: []tracer.Probe{
 			{What: "execve entry", Hooks: []tracer.Hook{{Prog: "execve_enter", Kind: tracer.Tracepoint, Target: "syscalls:sys_enter_execve"}}},
 			{What: "execve exit", Hooks: []tracer.Hook{{Prog: "execve_exit", Kind: tracer.Tracepoint, Target: "syscalls:sys_exit_execve"}}},
+			// Beyond libbpf-tools: fexecve() and container runtimes exec through execveat().
+			{What: "execveat entry", Hooks: []tracer.Hook{{Prog: "execveat_enter", Kind: tracer.Tracepoint, Target: "syscalls:sys_enter_execveat"}}},
+			{What: "execveat exit", Hooks: []tracer.Hook{{Prog: "execveat_exit", Kind: tracer.Tracepoint, Target: "syscalls:sys_exit_execveat"}}},
+			// Arguments the entry could not read (pages the caller never touched), read again
+			// from the new image.
+			{What: "new image", Hooks: []tracer.Hook{{Prog: "exec_image", Kind: tracer.Tracepoint, Target: "sched:sched_process_exec"}}},
 		},
 		Cgroup: c.Cgroup,
 	}
