@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf"
@@ -80,6 +81,10 @@ func sameRelocations(t *testing.T, object string, k *BTF, full *btf.Spec) {
 		t.Fatalf("minimal BTF does not parse: %v", err)
 	}
 	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(obj))
+	if err != nil && strings.Contains(err.Error(), "unsupported binding") {
+		// libbpf's usdt.bpf.h declares its maps weak, which cilium/ebpf does not read.
+		t.Skipf("cilium/ebpf cannot read %s: %v", object, err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
