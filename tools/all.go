@@ -10,18 +10,22 @@ import (
 	"github.com/bpfutils/bpfutils/tools/bitesize"
 	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/cpufreq"
+	"github.com/bpfutils/bpfutils/tools/drsnoop"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
 	"github.com/bpfutils/bpfutils/tools/futexctn"
 	"github.com/bpfutils/bpfutils/tools/gethostlatency"
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
 	"github.com/bpfutils/bpfutils/tools/javagc"
 	"github.com/bpfutils/bpfutils/tools/llcstat"
+	"github.com/bpfutils/bpfutils/tools/numamove"
 	"github.com/bpfutils/bpfutils/tools/offcputime"
+	"github.com/bpfutils/bpfutils/tools/oomkill"
 	"github.com/bpfutils/bpfutils/tools/opensnoop"
 	"github.com/bpfutils/bpfutils/tools/profile"
 	"github.com/bpfutils/bpfutils/tools/runqlat"
 	"github.com/bpfutils/bpfutils/tools/runqlen"
 	"github.com/bpfutils/bpfutils/tools/runqslower"
+	"github.com/bpfutils/bpfutils/tools/slabratetop"
 	"github.com/bpfutils/bpfutils/tools/softirqs"
 	"github.com/bpfutils/bpfutils/tools/softirqslower"
 	"github.com/bpfutils/bpfutils/tools/wakeuptime"
@@ -36,18 +40,22 @@ var All = []app.Tool{
 	bitesize.Tool,
 	cpudist.Tool,
 	cpufreq.Tool,
+	drsnoop.Tool,
 	execsnoop.Tool,
 	futexctn.Tool,
 	gethostlatency.Tool,
 	hardirqs.Tool,
 	javagc.Tool,
 	llcstat.Tool,
+	numamove.Tool,
 	offcputime.Tool,
+	oomkill.Tool,
 	opensnoop.Tool,
 	profile.Tool,
 	runqlat.Tool,
 	runqlen.Tool,
 	runqslower.Tool,
+	slabratetop.Tool,
 	softirqs.Tool,
 	softirqslower.Tool,
 	wakeuptime.Tool,
