@@ -12,6 +12,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/cpufreq"
 	"github.com/bpfutils/bpfutils/tools/drsnoop"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
+	"github.com/bpfutils/bpfutils/tools/exitsnoop"
 	"github.com/bpfutils/bpfutils/tools/futexctn"
 	"github.com/bpfutils/bpfutils/tools/gethostlatency"
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
@@ -25,9 +26,11 @@ import (
 	"github.com/bpfutils/bpfutils/tools/runqlat"
 	"github.com/bpfutils/bpfutils/tools/runqlen"
 	"github.com/bpfutils/bpfutils/tools/runqslower"
+	"github.com/bpfutils/bpfutils/tools/sigsnoop"
 	"github.com/bpfutils/bpfutils/tools/slabratetop"
 	"github.com/bpfutils/bpfutils/tools/softirqs"
 	"github.com/bpfutils/bpfutils/tools/softirqslower"
+	"github.com/bpfutils/bpfutils/tools/syscount"
 	"github.com/bpfutils/bpfutils/tools/wakeuptime"
 )
 
@@ -42,6 +45,7 @@ var All = []app.Tool{
 	cpufreq.Tool,
 	drsnoop.Tool,
 	execsnoop.Tool,
+	exitsnoop.Tool,
 	futexctn.Tool,
 	gethostlatency.Tool,
 	hardirqs.Tool,
@@ -55,8 +59,10 @@ var All = []app.Tool{
 	runqlat.Tool,
 	runqlen.Tool,
 	runqslower.Tool,
+	sigsnoop.Tool,
 	slabratetop.Tool,
 	softirqs.Tool,
 	softirqslower.Tool,
+	syscount.Tool,
 	wakeuptime.Tool,
 }

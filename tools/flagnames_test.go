@@ -34,6 +34,18 @@ func TestFlagNames(t *testing.T) {
 			{"q quote", boolean}, {"n name", value}, {"l line", value}, {"U print-uid", boolean},
 			{"max-args", value}, {"c cgroup", value}, {"P ppid", value},
 		},
+		"exitsnoop": {
+			{"t timestamp", boolean}, {"x failed", boolean}, {"p pid", value}, {"T threaded", boolean},
+			{"c cgroup", value},
+		},
+		"sigsnoop": {
+			{"x failed", boolean}, {"k kill", boolean}, {"p pid", value}, {"s signal", value}, {"n name", boolean},
+		},
+		"syscount": {
+			{"p pid", value}, {"i interval", value}, {"d duration", value}, {"T top", value},
+			{"c cgroup", value}, {"x failures", boolean}, {"L latency", boolean}, {"m milliseconds", boolean},
+			{"P process", boolean}, {"e errno", value}, {"l list", boolean},
+		},
 		// Python's hardirqs/softirqs spell -d --dist and softirqs' -C --events.
 		"hardirqs": {
 			{"C CPU", boolean}, {"d distributed dist", boolean}, {"c cgroup", value}, {"s cpu", value},

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,14 @@ var accepted = map[[3]string]string{
 	{"biosnoop", "min", "zero"}:              "-m 0: every request",
 	{"offcputime", "min-block-time", "zero"}: "-m 0: every block, as libbpf-tools takes it",
 	{"wakeuptime", "min-block-time", "zero"}: "-m 0: every wakeup, as libbpf-tools takes it",
+	{"syscount", "interval", "zero"}:         "-i 0: one report at the end, libbpf-tools' default",
+}
+
+// required are options a tool cannot run without (libbpf-tools exits 1 without them): each
+// hostile input is tried with them, so that it is the hostile value that is judged.
+var required = map[string][]string{
+	"fsslower": {"-t", "ext4"},
+	"fsdist":   {"-t", "ext4"},
 }
 
 // TestHostileInput hands every option that takes a value, and every positional slot, of every
@@ -48,7 +57,7 @@ func TestHostileInput(t *testing.T) {
 	for _, tool := range All {
 		try := func(what string, kind string, args []string, acceptable bool, why string) {
 			tried++
-			_, err := tool.Outputs(args)
+			_, err := tool.Outputs(append(slices.Clone(required[tool.Name]), args...))
 			if err == nil {
 				used[why] = true
 				if !acceptable {
