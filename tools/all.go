@@ -8,6 +8,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/biopattern"
 	"github.com/bpfutils/bpfutils/tools/biosnoop"
 	"github.com/bpfutils/bpfutils/tools/bitesize"
+	"github.com/bpfutils/bpfutils/tools/capable"
 	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/cpufreq"
 	"github.com/bpfutils/bpfutils/tools/drsnoop"
@@ -18,6 +19,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
 	"github.com/bpfutils/bpfutils/tools/javagc"
 	"github.com/bpfutils/bpfutils/tools/llcstat"
+	"github.com/bpfutils/bpfutils/tools/mountsnoop"
 	"github.com/bpfutils/bpfutils/tools/numamove"
 	"github.com/bpfutils/bpfutils/tools/offcputime"
 	"github.com/bpfutils/bpfutils/tools/oomkill"
@@ -30,6 +32,8 @@ import (
 	"github.com/bpfutils/bpfutils/tools/slabratetop"
 	"github.com/bpfutils/bpfutils/tools/softirqs"
 	"github.com/bpfutils/bpfutils/tools/softirqslower"
+	"github.com/bpfutils/bpfutils/tools/statsnoop"
+	"github.com/bpfutils/bpfutils/tools/syncsnoop"
 	"github.com/bpfutils/bpfutils/tools/syscount"
 	"github.com/bpfutils/bpfutils/tools/wakeuptime"
 )
@@ -41,6 +45,7 @@ var All = []app.Tool{
 	biopattern.Tool,
 	biosnoop.Tool,
 	bitesize.Tool,
+	capable.Tool,
 	cpudist.Tool,
 	cpufreq.Tool,
 	drsnoop.Tool,
@@ -51,6 +56,7 @@ var All = []app.Tool{
 	hardirqs.Tool,
 	javagc.Tool,
 	llcstat.Tool,
+	mountsnoop.Tool,
 	numamove.Tool,
 	offcputime.Tool,
 	oomkill.Tool,
@@ -63,6 +69,8 @@ var All = []app.Tool{
 	slabratetop.Tool,
 	softirqs.Tool,
 	softirqslower.Tool,
+	statsnoop.Tool,
+	syncsnoop.Tool,
 	syscount.Tool,
 	wakeuptime.Tool,
 }

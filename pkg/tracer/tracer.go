@@ -312,7 +312,7 @@ func choose(probes []Probe, failed map[Hook]string, opts Options) (map[string]Ho
 			reasons = append(reasons, reason)
 		}
 		if _, ok := chosen[p.What]; !ok && !p.Optional {
-			return nil, fmt.Errorf("cannot trace %s: %s", p.What, strings.Join(dedup(reasons), "; "))
+			return nil, fmt.Errorf("cannot trace %s: %s", p.What, strings.Join(privilegeFirst(dedup(reasons)), "; "))
 		}
 		if _, ok := chosen[p.What]; !ok && opts.Verbose {
 			fmt.Fprintf(opts.stderr(), "skipping optional probe %s: %s\n", p.What, strings.Join(dedup(reasons), "; "))
