@@ -35,6 +35,8 @@ static __always_inline __u64 task_memcg(struct oomkill_event *ev, struct task_st
 	if (!css)
 		return least;
 	ev->cg_known = names;
+	/* Unrolled: 6.1's verifier refuses a loop whose back-edge is a helper call's fallthrough. */
+#pragma unroll
 	for (i = 0; i < OOMKILL_CG_LEVELS + 1; i++) {
 		struct cgroup_subsys_state *parent = BPF_CORE_READ(css, parent);
 		struct mem_cgroup *memcg = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
