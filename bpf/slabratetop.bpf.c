@@ -11,9 +11,11 @@ struct {
 	__type(value, struct slabratetop_info);
 } slab_entries SEC(".maps");
 
-/* Since 6.1 the tracepoint passes the cache (and names it in its format); before, sizes only. */
-struct trace_event_raw_kmem_cache_alloc___named {
-	__u32 __data_loc_name;
+/* Since 6.1 the tracepoint passes the cache, and has an event of its own with the node in its
+ * format; before, it shared kmem_alloc's event and passed sizes only. (The cache's name joined
+ * the format only later: it cannot be the test.) */
+struct trace_event_raw_kmem_cache_alloc___cache {
+	int node;
 } __attribute__((preserve_access_index));
 
 static __always_inline int allocated(struct kmem_cache *cache)
@@ -51,7 +53,7 @@ int BPF_KPROBE(alloc_kprobe, struct kmem_cache *cache)
 
 BTF_TRACEPOINT(alloc_tp, kmem_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *cache)
 {
-	if (!bpf_core_field_exists(struct trace_event_raw_kmem_cache_alloc___named, __data_loc_name))
+	if (!bpf_core_field_exists(struct trace_event_raw_kmem_cache_alloc___cache, node))
 		return 0;
 	return allocated(cache);
 }
