@@ -19,6 +19,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
 	"github.com/bpfutils/bpfutils/tools/javagc"
 	"github.com/bpfutils/bpfutils/tools/llcstat"
+	"github.com/bpfutils/bpfutils/tools/memleak"
 	"github.com/bpfutils/bpfutils/tools/mountsnoop"
 	"github.com/bpfutils/bpfutils/tools/numamove"
 	"github.com/bpfutils/bpfutils/tools/offcputime"
@@ -56,6 +57,7 @@ var All = []app.Tool{
 	hardirqs.Tool,
 	javagc.Tool,
 	llcstat.Tool,
+	memleak.Tool,
 	mountsnoop.Tool,
 	numamove.Tool,
 	offcputime.Tool,
