@@ -4,6 +4,7 @@ package tools
 import (
 	"github.com/bpfutils/bpfutils/pkg/app"
 	"github.com/bpfutils/bpfutils/tools/bashreadline"
+	"github.com/bpfutils/bpfutils/tools/bindsnoop"
 	"github.com/bpfutils/bpfutils/tools/biolatency"
 	"github.com/bpfutils/bpfutils/tools/biopattern"
 	"github.com/bpfutils/bpfutils/tools/biosnoop"
@@ -33,15 +34,21 @@ import (
 	"github.com/bpfutils/bpfutils/tools/slabratetop"
 	"github.com/bpfutils/bpfutils/tools/softirqs"
 	"github.com/bpfutils/bpfutils/tools/softirqslower"
+	"github.com/bpfutils/bpfutils/tools/solisten"
 	"github.com/bpfutils/bpfutils/tools/statsnoop"
 	"github.com/bpfutils/bpfutils/tools/syncsnoop"
 	"github.com/bpfutils/bpfutils/tools/syscount"
+	"github.com/bpfutils/bpfutils/tools/tcpconnect"
+	"github.com/bpfutils/bpfutils/tools/tcpconnlat"
+	"github.com/bpfutils/bpfutils/tools/tcplife"
+	"github.com/bpfutils/bpfutils/tools/tcpstates"
 	"github.com/bpfutils/bpfutils/tools/wakeuptime"
 )
 
 // All is the registry; adding a tool adds one line here.
 var All = []app.Tool{
 	bashreadline.Tool,
+	bindsnoop.Tool,
 	biolatency.Tool,
 	biopattern.Tool,
 	biosnoop.Tool,
@@ -71,8 +78,13 @@ var All = []app.Tool{
 	slabratetop.Tool,
 	softirqs.Tool,
 	softirqslower.Tool,
+	solisten.Tool,
 	statsnoop.Tool,
 	syncsnoop.Tool,
 	syscount.Tool,
+	tcpconnect.Tool,
+	tcpconnlat.Tool,
+	tcplife.Tool,
+	tcpstates.Tool,
 	wakeuptime.Tool,
 }

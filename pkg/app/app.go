@@ -145,7 +145,7 @@ func Reorder(args []string, flags []cli.Flag) []string {
 			pos = append(pos, args[i+1:]...)
 			break
 		}
-		if len(a) < 2 || a[0] != '-' || isNumber(a) {
+		if len(a) < 2 || a[0] != '-' || isNumber(a) && !isOption(a, takesValue) {
 			pos = append(pos, a)
 			continue
 		}
@@ -261,3 +261,10 @@ func Signals(parent context.Context) (context.Context, context.CancelFunc) {
 
 // ErrorLine is the line a tool prints for err, after its name (for tests).
 func ErrorLine(err error) string { return oneLine(err) }
+
+// isOption reports whether a word that reads as a negative number names a short option
+// instead (-4, -6 of the network tools).
+func isOption(word string, takesValue map[string]bool) bool {
+	_, ok := takesValue[word[1:]]
+	return ok
+}

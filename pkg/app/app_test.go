@@ -18,6 +18,7 @@ var testFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "milliseconds", Aliases: []string{"m"}},
 	&cli.StringFlag{Name: "disk", Aliases: []string{"d"}},
 	&cli.BoolFlag{Name: "time-limit"},
+	&cli.BoolFlag{Name: "ipv4", Aliases: []string{"4"}},
 }
 
 func TestReorder(t *testing.T) {
@@ -39,6 +40,7 @@ func TestReorder(t *testing.T) {
 		{[]string{"--disk=vda", "3"}, []string{"--disk=vda", "--", "3"}},
 		{[]string{"-T", "--", "-5"}, []string{"-T", "--", "-5"}},
 		{[]string{"-1"}, []string{"--", "-1"}},
+		{[]string{"-4", "-1"}, []string{"-4", "--", "-1"}}, // a digit option is an option
 		{nil, nil},
 	}
 	for _, c := range cases {
