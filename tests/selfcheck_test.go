@@ -13,7 +13,8 @@ func TestLeakCheckSeesRunningTool(t *testing.T) {
 		}
 	}
 	p.stop()
-	if found != 2 {
-		t.Fatalf("found %d execsnoop programs loaded while it runs, want 2", found)
+	// execve's entry and exit at least (execveat and the new image's hook may add three).
+	if found < 2 {
+		t.Fatalf("found %d execsnoop programs loaded while it runs, want 2 or more", found)
 	}
 }
