@@ -22,6 +22,8 @@ func privilegeArgs(t *testing.T, tool string) []string {
 			t.Fatalf("GcLoop as nobody said %q", l)
 		}
 		return []string{"-p", strconv.Itoa(w.pid)}
+	case "fsslower", "fsdist":
+		return []string{"-t", "ext4"}
 	case "futexctn":
 		// Says it is attached on stderr only, as libbpf-tools does: a report a second shows it runs.
 		return []string{"1"}

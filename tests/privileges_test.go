@@ -156,7 +156,8 @@ func runArgv(t *testing.T, argv ...string) (string, string, int) {
 // hardwareMissing tells the tools that this machine cannot run at all (no cpufreq, no cache
 // counters) by what they say, which has nothing to do with privileges.
 func hardwareMissing(stderr string) bool {
-	return strings.Contains(stderr, "depends on CPU Frequency Scaling") || strings.Contains(stderr, "no hardware cache counters")
+	return strings.Contains(stderr, "depends on CPU Frequency Scaling") || strings.Contains(stderr, "no hardware cache counters") ||
+		strings.Contains(stderr, "filesystem (not in /proc/filesystems") // nfsdist, zfsslower ...
 }
 
 // kallsymsHiddenFromNobody: nobody without CAP_SYSLOG sees kernel addresses as zero

@@ -15,6 +15,9 @@ import (
 	"github.com/bpfutils/bpfutils/tools/drsnoop"
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
 	"github.com/bpfutils/bpfutils/tools/exitsnoop"
+	"github.com/bpfutils/bpfutils/tools/filelife"
+	"github.com/bpfutils/bpfutils/tools/fsdist"
+	"github.com/bpfutils/bpfutils/tools/fsslower"
 	"github.com/bpfutils/bpfutils/tools/futexctn"
 	"github.com/bpfutils/bpfutils/tools/gethostlatency"
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
@@ -42,6 +45,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/tcpconnlat"
 	"github.com/bpfutils/bpfutils/tools/tcplife"
 	"github.com/bpfutils/bpfutils/tools/tcpstates"
+	"github.com/bpfutils/bpfutils/tools/vfsstat"
 	"github.com/bpfutils/bpfutils/tools/wakeuptime"
 )
 
@@ -59,6 +63,9 @@ var All = []app.Tool{
 	drsnoop.Tool,
 	execsnoop.Tool,
 	exitsnoop.Tool,
+	filelife.Tool,
+	fsdist.Tool,
+	fsslower.Tool,
 	futexctn.Tool,
 	gethostlatency.Tool,
 	hardirqs.Tool,
@@ -86,5 +93,6 @@ var All = []app.Tool{
 	tcpconnlat.Tool,
 	tcplife.Tool,
 	tcpstates.Tool,
+	vfsstat.Tool,
 	wakeuptime.Tool,
 }

@@ -38,6 +38,7 @@ var accepted = map[[3]string]string{
 	{"offcputime", "min-block-time", "zero"}: "-m 0: every block, as libbpf-tools takes it",
 	{"wakeuptime", "min-block-time", "zero"}: "-m 0: every wakeup, as libbpf-tools takes it",
 	{"syscount", "interval", "zero"}:         "-i 0: one report at the end, libbpf-tools' default",
+	{"fsslower", "min", "zero"}:              "-m 0: every operation, as libbpf-tools takes it",
 }
 
 // required are options a tool cannot run without (libbpf-tools exits 1 without them): each
