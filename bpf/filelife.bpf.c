@@ -153,7 +153,7 @@ static __always_inline int unlink_ends(void *ctx, long ret)
 SEC("fentry")
 int BPF_PROG(vfs_create_fentry)
 {
-	return born((struct dentry *)(dentry_third() ? ctx[2] : ctx[1]), 0);
+	return born((struct dentry *)(dentry_third() ? ctx_load(ctx, 16) : ctx_load(ctx, 8)), 0);
 }
 
 SEC("kprobe")
@@ -189,7 +189,7 @@ int BPF_KPROBE(inode_create_kprobe, struct inode *dir, struct dentry *dentry)
 SEC("fentry")
 int BPF_PROG(vfs_unlink_fentry)
 {
-	return unlink_begins((struct dentry *)(dentry_third() ? ctx[2] : ctx[1]));
+	return unlink_begins((struct dentry *)(dentry_third() ? ctx_load(ctx, 16) : ctx_load(ctx, 8)));
 }
 
 SEC("kprobe")
@@ -202,7 +202,7 @@ int BPF_KPROBE(vfs_unlink_kprobe, void *arg0, void *arg1, void *arg2)
 SEC("fexit")
 int BPF_PROG(vfs_unlink_fexit)
 {
-	return unlink_ends(ctx, (int)(dentry_third() ? ctx[4] : ctx[3]));
+	return unlink_ends(ctx, (int)(dentry_third() ? ctx_load(ctx, 32) : ctx_load(ctx, 24)));
 }
 
 SEC("kretprobe")

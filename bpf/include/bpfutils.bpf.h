@@ -67,6 +67,20 @@ int prog(unsigned long long *ctx)						\
 	_Pragma("GCC diagnostic pop")						\
 }
 
+/*
+ * ctx_load(ctx, OFF) loads the tracing program argument at byte offset OFF (8 per argument) in an
+ * instruction of its own. For an argument whose position depends on the kernel, write
+ * `cond ? ctx_load(ctx, 16) : ctx_load(ctx, 8)` with a CO-RE condition: from ctx[cond ? 2 : 1]
+ * the compiler makes one load through a computed ctx pointer, which the verifier refuses, while
+ * these stay two, and the verifier never walks the one the condition rules out.
+ */
+#define ctx_load(ctx, off)                                                         \
+	({                                                                         \
+		__u64 __v;                                                         \
+		asm volatile("%0 = *(u64 *)(%1 + " #off ")" : "=r"(__v) : "r"(ctx)); \
+		__v;                                                               \
+	})
+
 char LICENSE[] SEC("license") = "GPL";
 
 #endif
