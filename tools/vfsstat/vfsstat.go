@@ -38,6 +38,16 @@ type stat struct {
 
 type call struct{ name, prog, sets string }
 
+// hooked is the kernel function whose calls count as st.fn's: fsync(2) reaches
+// vfs_fsync_range through a copy of vfs_fsync the compiler inlined, which an fentry or kprobe
+// on vfs_fsync never sees.
+func (st stat) hooked() string {
+	if st.fn == "vfs_fsync" {
+		return "vfs_fsync_range"
+	}
+	return st.fn
+}
+
 var stats = [numStats]stat{
 	{"vfs_read", "READ", "read", []call{{"sys_enter_read", "sys_read", ""}, {"sys_enter_pread64", "sys_read", ""}}},
 	{"vfs_write", "WRITE", "write", []call{{"sys_enter_write", "sys_write", ""}, {"sys_enter_pwrite64", "sys_write", ""}}},
@@ -94,8 +104,8 @@ var Tool = app.Define(app.Def[config]{
 					What:     fmt.Sprintf("%s (%s)", st.fn, sc.name),
 					Optional: i > 0,
 					Hooks: []tracer.Hook{
-						{Prog: st.fn + "_fentry", Kind: tracer.Fentry, Target: st.fn},
-						{Prog: st.fn + "_kprobe", Kind: tracer.Kprobe, Target: st.fn},
+						{Prog: st.fn + "_fentry", Kind: tracer.Fentry, Target: st.hooked()},
+						{Prog: st.fn + "_kprobe", Kind: tracer.Kprobe, Target: st.hooked()},
 						{Prog: sc.prog, Kind: tracer.Tracepoint, Target: "syscalls:" + sc.name, Sets: sc.sets},
 					},
 				})
