@@ -85,12 +85,13 @@ static __always_inline int born(struct dentry *dentry, struct vfsmount *mnt)
 	return 0;
 }
 
-/* Called after security_inode_create for the same file: its mount is now known. */
-static __always_inline int open_created(struct file *file)
+/* Called after security_inode_create for the same file: its mount is now known. At vfs_open's
+ * entry the file's f_path is not set yet: the path comes from vfs_open's own argument. */
+static __always_inline int open_created(const struct path *path, struct file *file)
 {
 	if (!(BPF_CORE_READ(file, f_mode) & FMODE_CREATED))
 		return 0;
-	return born(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
+	return born(BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
 }
 
 static __always_inline int unlink_begins(struct dentry *dentry)
@@ -165,13 +166,13 @@ int BPF_KPROBE(vfs_create_kprobe, void *arg0, void *arg1, void *arg2)
 SEC("fentry")
 int BPF_PROG(vfs_open_fentry, const struct path *path, struct file *file)
 {
-	return traced() ? open_created(file) : 0;
+	return traced() ? open_created(path, file) : 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(vfs_open_kprobe, const struct path *path, struct file *file)
 {
-	return traced() ? open_created(file) : 0;
+	return traced() ? open_created(path, file) : 0;
 }
 
 SEC("fentry")
