@@ -45,6 +45,8 @@ import (
 	"github.com/bpfutils/bpfutils/tools/tcpconnlat"
 	"github.com/bpfutils/bpfutils/tools/tcplife"
 	"github.com/bpfutils/bpfutils/tools/tcpstates"
+	"github.com/bpfutils/bpfutils/tools/tcptop"
+	"github.com/bpfutils/bpfutils/tools/tcptracer"
 	"github.com/bpfutils/bpfutils/tools/vfsstat"
 	"github.com/bpfutils/bpfutils/tools/wakeuptime"
 )
@@ -93,6 +95,8 @@ var All = []app.Tool{
 	tcpconnlat.Tool,
 	tcplife.Tool,
 	tcpstates.Tool,
+	tcptop.Tool,
+	tcptracer.Tool,
 	vfsstat.Tool,
 	wakeuptime.Tool,
 }

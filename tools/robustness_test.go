@@ -29,6 +29,7 @@ var accepted = map[[3]string]string{
 	{"execsnoop", "uid", "zero"}:             "uid 0 is root (execsnoop)",
 	{"opensnoop", "uid", "zero"}:             "uid 0 is root (opensnoop)",
 	{"tcpconnect", "uid", "zero"}:            "uid 0 is root (tcpconnect)",
+	{"tcptracer", "uid", "zero"}:             "uid 0 is root (tcptracer)",
 	{"hardirqs", "cpu", "zero"}:              "CPU 0 (hardirqs)",
 	{"softirqs", "cpu", "zero"}:              "CPU 0 (softirqs)",
 	{"softirqslower", "cpu", "zero"}:         "CPU 0 (softirqslower)",
