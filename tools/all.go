@@ -9,6 +9,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/biopattern"
 	"github.com/bpfutils/bpfutils/tools/biosnoop"
 	"github.com/bpfutils/bpfutils/tools/bitesize"
+	"github.com/bpfutils/bpfutils/tools/cachestat"
 	"github.com/bpfutils/bpfutils/tools/capable"
 	"github.com/bpfutils/bpfutils/tools/cpudist"
 	"github.com/bpfutils/bpfutils/tools/cpufreq"
@@ -16,6 +17,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/execsnoop"
 	"github.com/bpfutils/bpfutils/tools/exitsnoop"
 	"github.com/bpfutils/bpfutils/tools/filelife"
+	"github.com/bpfutils/bpfutils/tools/filetop"
 	"github.com/bpfutils/bpfutils/tools/fsdist"
 	"github.com/bpfutils/bpfutils/tools/fsslower"
 	"github.com/bpfutils/bpfutils/tools/futexctn"
@@ -30,6 +32,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/oomkill"
 	"github.com/bpfutils/bpfutils/tools/opensnoop"
 	"github.com/bpfutils/bpfutils/tools/profile"
+	"github.com/bpfutils/bpfutils/tools/readahead"
 	"github.com/bpfutils/bpfutils/tools/runqlat"
 	"github.com/bpfutils/bpfutils/tools/runqlen"
 	"github.com/bpfutils/bpfutils/tools/runqslower"
@@ -59,6 +62,7 @@ var All = []app.Tool{
 	biopattern.Tool,
 	biosnoop.Tool,
 	bitesize.Tool,
+	cachestat.Tool,
 	capable.Tool,
 	cpudist.Tool,
 	cpufreq.Tool,
@@ -66,6 +70,7 @@ var All = []app.Tool{
 	execsnoop.Tool,
 	exitsnoop.Tool,
 	filelife.Tool,
+	filetop.Tool,
 	fsdist.Tool,
 	fsslower.Tool,
 	futexctn.Tool,
@@ -80,6 +85,7 @@ var All = []app.Tool{
 	oomkill.Tool,
 	opensnoop.Tool,
 	profile.Tool,
+	readahead.Tool,
 	runqlat.Tool,
 	runqlen.Tool,
 	runqslower.Tool,
