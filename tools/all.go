@@ -47,7 +47,10 @@ import (
 	"github.com/bpfutils/bpfutils/tools/tcpconnect"
 	"github.com/bpfutils/bpfutils/tools/tcpconnlat"
 	"github.com/bpfutils/bpfutils/tools/tcplife"
+	"github.com/bpfutils/bpfutils/tools/tcppktlat"
+	"github.com/bpfutils/bpfutils/tools/tcprtt"
 	"github.com/bpfutils/bpfutils/tools/tcpstates"
+	"github.com/bpfutils/bpfutils/tools/tcpsynbl"
 	"github.com/bpfutils/bpfutils/tools/tcptop"
 	"github.com/bpfutils/bpfutils/tools/tcptracer"
 	"github.com/bpfutils/bpfutils/tools/vfsstat"
@@ -100,7 +103,10 @@ var All = []app.Tool{
 	tcpconnect.Tool,
 	tcpconnlat.Tool,
 	tcplife.Tool,
+	tcppktlat.Tool,
+	tcprtt.Tool,
 	tcpstates.Tool,
+	tcpsynbl.Tool,
 	tcptop.Tool,
 	tcptracer.Tool,
 	vfsstat.Tool,
