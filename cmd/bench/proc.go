@@ -161,6 +161,18 @@ func (tr *toolRun) waitMatched(want int64, quiet time.Duration) {
 	}
 }
 
+// waitLines returns once the tool printed want lines after its first, or after timeout.
+func (tr *toolRun) waitLines(want int64, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for tr.lines.Load() < want && time.Now().Before(deadline) {
+		select {
+		case <-tr.eof:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // finish stops the tool as Ctrl-C does, reads the rest of its output and waits for it.
 func (tr *toolRun) finish() error {
 	sent := time.Now()
@@ -247,6 +259,37 @@ func cpuNS(pid int) int64 {
 		return total
 	}
 	return ticksNS(pid)
+}
+
+// recursionMisses adds up recursion_misses of the BPF programs pid holds (their fds' fdinfo):
+// the runs the kernel skipped because another kprobe, tracepoint or perf_event program was
+// already running on that CPU (a softirq's tracepoint nested in a program interrupted in
+// process context, or in a bpf() map call). A skipped run is an event the tool never got
+// and cannot count as lost from its buffer; -1 where fdinfo has no such line (before 5.12).
+func recursionMisses(pid int) int64 {
+	fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fdinfo/*", pid))
+	var total int64 = -1
+	for _, p := range fds {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if n, ok := fdinfoRecursionMisses(string(b)); ok {
+			total = max(total, 0) + n
+		}
+	}
+	return total
+}
+
+// fdinfoRecursionMisses reads the recursion_misses line of a BPF program's fdinfo.
+func fdinfoRecursionMisses(fdinfo string) (int64, bool) {
+	for _, line := range strings.Split(fdinfo, "\n") {
+		if v, ok := strings.CutPrefix(line, "recursion_misses:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }
 
 // ticksNS is utime+stime from /proc/PID/stat, for kernels without schedstat.

@@ -147,7 +147,9 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "| bpfutils | static binary size | MiB | | %.2f | | | |\n", float64(r.BinaryBytes)/(1<<20))
 	b.WriteString("\nStorms:\n")
 	for _, t := range r.Tools {
-		fmt.Fprintf(&b, "- %s: %s.", strings.Join(append([]string{t.Tool}, t.Args...), " "), t.Storm)
+		// A JSON run's label ends in --json, which its arguments hold too.
+		cmdline := append([]string{strings.TrimSuffix(t.Tool, " --json")}, t.Args...)
+		fmt.Fprintf(&b, "- %s: %s.", strings.Join(cmdline, " "), t.Storm)
 		for _, n := range t.Notes {
 			fmt.Fprintf(&b, " %s.", n)
 		}
@@ -162,7 +164,10 @@ func (r *results) markdown() string {
 		"printed (ms per 1,000 events = us per event); events seen are the lines of the workload's\n" +
 		"unique comm (and path) on the tool's stdout, a pipe the bench reads as it comes. Targets come\n" +
 		"from bcc's C libbpf-tools on this machine (startup 15-24 ms, peak RSS 2.9-3.6 MB, opensnoop\n" +
-		"3.2 us per event).\n")
+		"3.2 us per event). Program runs skipped by the kernel are the recursion_misses of the tool's\n" +
+		"BPF programs (their fdinfo) over the storm: runs the kernel did not make because another\n" +
+		"kprobe, tracepoint or perf_event program was running on that CPU; those events never reach\n" +
+		"the tool's buffer, and only that counter tells of them.\n")
 	contentsMarkdown(&b, r.Contents)
 	memoryMarkdown(&b, r.Memory, r.MemoryFor, r.CTools)
 	if r.Soak != nil {

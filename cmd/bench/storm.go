@@ -21,17 +21,35 @@ import (
 
 // storm is a tool and the burst of events it must show in full.
 type storm struct {
-	tool     string
+	tool string
+	// base are the arguments the storm needs (fsslower's filesystem); args adds BENCH_ARGS_<tool>.
+	base     []string
 	args     []string
 	events   int
 	describe string
-	// histogram: the tool prints a log2 histogram at exit, not one line per event; its count
-	// total is what the tool saw (other IO on the disk adds to it).
-	histogram bool
+	// tally: the tool prints counts (a histogram, rates per interval), not one line per event.
+	tally *tally
 	// json runs the tool with --json: the same storm, counted from its JSON lines.
 	json    bool
 	prepare func(dir string) (*workload, error)
 }
+
+// tally is how a tool that prints counts rather than lines shows a storm: the counts' total
+// is what the tool saw, other activity of the machine adding to it.
+type tally struct {
+	text, json func(out string) int
+	// intervals: the tool prints its counts once per interval and nothing at exit, so the
+	// storm is seen once the interval holding its end has been printed.
+	intervals bool
+	note      string
+}
+
+var (
+	biolatencyTally = &tally{text: histogramTotal, json: jsonHistogramTotal,
+		note: "biolatency counts every request on every disk: seen is the histogram total, which other IO can only raise"}
+	vfsstatTally = &tally{text: vfsstatTotal, json: jsonVfsstatTotal, intervals: true,
+		note: "vfsstat counts every process's reads and writes: seen is the sum of its READ/s and WRITE/s columns over the storm's intervals, which other IO can only raise"}
+)
 
 // label names the storm's row: the tool, and " --json" for the JSON run.
 func (s storm) label() string {
@@ -62,11 +80,21 @@ func storms(scale float64) []storm {
 			describe: "%d opens of a unique path from a thread of a unique name, as fast as one core can"},
 		{tool: "biosnoop", events: n(20000), prepare: directWriteStorm,
 			describe: "%d O_DIRECT 4 KiB writes to a file under /var/tmp"},
-		{tool: "biolatency", events: n(20000), prepare: directWriteStorm, histogram: true,
+		{tool: "biolatency", events: n(20000), prepare: directWriteStorm, tally: biolatencyTally,
 			describe: "%d O_DIRECT 4 KiB writes to a file under /var/tmp"},
+		{tool: "tcpconnect", events: n(20000), prepare: connectStorm(tcpconnectLines),
+			describe: connectDescribe + "; seen: the lines of the thread's comm and the listener's port"},
+		{tool: "tcplife", events: n(20000), prepare: connectStorm(tcplifeLines),
+			describe: connectDescribe + "; seen: the sessions of the thread's comm whose remote port is the listener's"},
+		{tool: "tcpstates", events: n(20000), prepare: connectStorm(tcpstatesLines),
+			describe: connectDescribe + "; seen: the SYN_SENT -> ESTABLISHED lines whose remote port is the listener's, one per connection (both ends' other changes are printed and counted in CPU per event)"},
+		{tool: "fsslower", events: n(200000), prepare: vfsStorm, base: []string{"-t", fsType(dioDir), "-m", "0"},
+			describe: vfsDescribe + "; seen: the R and W lines of the thread's comm and the file's name"},
+		{tool: "vfsstat", events: n(200000), prepare: vfsStorm, tally: vfsstatTally,
+			describe: vfsDescribe},
 	}
 	for i := range all {
-		all[i].args = extraArgs(all[i].tool)
+		all[i].args = append(append([]string{}, all[i].base...), extraArgs(all[i].tool)...)
 	}
 	// Every storm again with --json: the JSON writer must keep up as the text one does.
 	for _, s := range all[:len(all):len(all)] {
@@ -79,11 +107,14 @@ func storms(scale float64) []storm {
 
 type stormResult struct {
 	generated    int
-	seen         int   // lines (or histogram counts) that belong to the workload
+	seen         int   // lines (or a tally's counts) that belong to the workload
 	processed    int   // every event the tool printed, the workload's and others'
 	lostReported int64 // what the tool said it lost on stderr
-	cpuNS        int64 // tool CPU from just before the storm until the tool printed it all
-	hwmKB        int64
+	// runs of the tool's BPF programs the kernel skipped during the storm (recursion_misses;
+	// -1: not known)
+	kernelSkipped int64
+	cpuNS         int64 // tool CPU from just before the storm until the tool printed it all
+	hwmKB         int64
 	// the RSS at the storm's end split as smaps_rollup tells it: anonymous memory (the heap,
 	// buffers) and file pages (the binary), and the PSS
 	anonKB, fileKB, pssKB int64
@@ -110,12 +141,13 @@ func runStorm(s storm, link, work string) (stormResult, error) {
 	if s.json {
 		match = w.jsonMatch
 	}
-	tr, err := startTool(link, s.args, match, s.histogram)
+	tr, err := startTool(link, s.args, match, s.tally != nil)
 	if err != nil {
 		return stormResult{}, err
 	}
 	res := stormResult{generated: s.events}
 	cpu0 := cpuNS(tr.pid())
+	skipped0 := recursionMisses(tr.pid())
 	t0 := time.Now()
 	werr := w.run(s.events, 0)
 	res.workload = time.Since(t0)
@@ -123,12 +155,21 @@ func runStorm(s storm, link, work string) (stormResult, error) {
 		tr.finish()
 		return res, fmt.Errorf("workload: %w", werr)
 	}
-	if s.histogram {
+	switch {
+	case s.tally != nil && s.tally.intervals:
+		// Two more lines, in case the first was printed before the storm's end and only read
+		// after it.
+		tr.waitLines(tr.lines.Load()+2, 10*time.Second)
+	case s.tally != nil:
 		time.Sleep(300 * time.Millisecond) // the last completions
-	} else {
+	default:
 		tr.waitMatched(int64(s.events), time.Second)
 	}
 	res.cpuNS = cpuNS(tr.pid()) - cpu0
+	res.kernelSkipped = -1
+	if skipped := recursionMisses(tr.pid()); skipped >= 0 && skipped0 >= 0 {
+		res.kernelSkipped = skipped - skipped0
+	}
 	res.hwmKB = procStatus(tr.pid())["VmHWM"]
 	rollup := smapsRollup(tr.pid())
 	res.anonKB, res.pssKB = rollup["Anonymous"], rollup["Pss"]
@@ -138,14 +179,14 @@ func runStorm(s storm, link, work string) (stormResult, error) {
 	}
 	res.lostReported = lostReported(tr.errText())
 	res.seen, res.processed = int(tr.matched.Load()), int(tr.lines.Load())
-	if s.histogram {
-		// The histogram comes at exit and counts every request on every disk.
-		res.seen = histogramTotal(tr.kept.String())
+	if s.tally != nil {
+		total := s.tally.text
 		if s.json {
-			res.seen = jsonHistogramTotal(tr.kept.String())
+			total = s.tally.json
 		}
+		res.seen = total(tr.kept.String())
 		res.processed = res.seen
-		res.note = "biolatency counts every request on every disk: seen is the histogram total, which other IO can only raise"
+		res.note = s.tally.note
 	}
 	return res, nil
 }
@@ -185,6 +226,11 @@ func histogramTotal(out string) int {
 	}
 	return total
 }
+
+const (
+	connectDescribe = "%d TCP connects to a listener of the bench's on 127.0.0.1, each closed at once, from a thread of a unique name"
+	vfsDescribe     = "%d 4-byte page-cache writes and reads in turn, of a file under /var/tmp, from a thread of a unique name"
+)
 
 // uniqueName is prefix and 8 random hex digits; with a 6-byte prefix it fits a 15-byte comm.
 func uniqueName(prefix string) string {
