@@ -25,6 +25,7 @@ func Report(env *Env, every Every, banner string, print func() error) error {
 		if err := print(); err != nil {
 			return err
 		}
+		env.reportSkipped()
 		return env.Out.Flush()
 	}
 	tick := time.NewTicker(every.Interval)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bpfutils/bpfutils/pkg/render"
 	"github.com/bpfutils/bpfutils/pkg/tracer"
 )
 
@@ -23,6 +24,34 @@ type StreamOptions struct {
 	// completing) and reports them, in the rhythm of lost events: once a second, whether events
 	// come or not, and at the end. It runs on the goroutine that writes the output.
 	LossCheck func()
+}
+
+// skipCounter reports, once each, the runs of the tool's programs the kernel skipped: events
+// that never reached the event buffer, so no buffer counted them lost.
+type skipCounter struct {
+	t        *tracer.Tracer
+	reported uint64
+}
+
+func newSkipCounter(t *tracer.Tracer) *skipCounter {
+	if t == nil {
+		return nil
+	}
+	// Programs are fresh: whatever they count from now on is this run's.
+	return &skipCounter{t: t, reported: t.SkippedRuns()}
+}
+
+func (c *skipCounter) report(out *render.Sink) {
+	if c == nil {
+		return
+	}
+	total := c.t.SkippedRuns()
+	if total <= c.reported {
+		return
+	}
+	n := total - c.reported
+	c.reported = total
+	out.LostWhy(n, "skipped", fmt.Sprintf("lost %d events: the kernel skipped the tool's programs (another BPF program was running on the CPU)", n))
 }
 
 // finalDrain bounds how long Stream keeps reading after it was told to stop.
@@ -64,6 +93,7 @@ func Stream(env *Env, t *tracer.Tracer, opts StreamOptions, handle func([]byte))
 		if n := ev.NewlyLost(); n > 0 {
 			out.Lost(n, fmt.Sprintf(lostFormat, n))
 		}
+		env.reportSkipped()
 	}
 	defer out.Flush()
 	lastLostCheck := time.Now()

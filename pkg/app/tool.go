@@ -78,7 +78,12 @@ type Env struct {
 	Ctx     context.Context
 	Out     *render.Sink
 	Verbose bool
+	// skipped counts the runs of the tool's programs the kernel skipped (nil without a tracer).
+	skipped *skipCounter
 }
+
+// reportSkipped reports, once each, events lost because the kernel skipped the tool's programs.
+func (e *Env) reportSkipped() { e.skipped.report(e.Out) }
 
 // Warnf prints one line on standard error.
 func (e *Env) Warnf(format string, args ...any) { e.Out.Warnf(format, args...) }
@@ -332,6 +337,7 @@ func runInstance(env *Env, in instance) error {
 		return err
 	}
 	defer t.Close()
+	env.skipped = newSkipCounter(t)
 	return in.run(env, t)
 }
 
