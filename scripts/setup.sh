@@ -49,6 +49,10 @@ else
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-tools-common linux-tools-generic >/dev/null || true
 fi
 
+# mdflush's test builds an md RAID1 with mdadm, which vmtest copies into its guests; its
+# recommends (a mail transport for the RAID monitor) are not needed.
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mdadm >/dev/null
+
 command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH=$PATH:/usr/local/go/bin; } || true
 command -v go >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
 

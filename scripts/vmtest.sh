@@ -36,6 +36,10 @@ cmd=${VMTEST_CMD:-}
 ctools=${VMTEST_CTOOLS:-}
 # The scratch disk is virtio; Debian's cloud kernels build these drivers as modules.
 modules="virtio_pci virtio_blk"
+# Loaded where the kernel has them: veth and netem make the delayed link of tests/tcprtt_test.go.
+optional_modules="veth sch_netem"
+# loop and md RAID1 (raid1 brings md_mod) for the md array of tests/mdflush_test.go.
+optional_modules="$optional_modules loop raid1"
 cache=.cache/vmtest
 build=$cache/build
 rundir=$cache/run
@@ -66,11 +70,13 @@ decompress() {
 
 # add_module ROOT OUT NAME: copies module NAME of the kernel unpacked in ROOT, after the modules
 # it depends on, uncompressed into OUT, and appends it to OUT/order; built-in modules are skipped.
+# With a fourth argument, a module the package lacks is skipped too.
 add_module() {
-	local root=$1 out=$2 name=${3//-/_} file dep
+	local root=$1 out=$2 name=${3//-/_} optional=${4:-} file dep
 	grep -qx "$name" "$out/order" 2>/dev/null && return 0
 	grep -qE "/${name}\.ko(\.[a-z]+)?\$" "$root"/lib/modules/*/modules.builtin && return 0
 	file=$(find "$root/lib/modules" \( -name "$name.ko*" -o -name "${name//_/-}.ko*" \) | head -n 1)
+	[ -n "$file" ] || [ -z "$optional" ] || return 0
 	[ -n "$file" ] || die "kernel module $name is neither built in nor in the package"
 	for dep in $(decompress "$file" | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
 		add_module "$root" "$out" "$dep"
@@ -93,7 +99,8 @@ fetch_kernel() {
 		return
 	fi
 	dir=$cache/kernels/$pkg
-	if [ ! -f "$dir/ready" ]; then
+	# A cache made for another module list is made again.
+	if [ ! -f "$dir/ready" ] || [ "$(cat "$dir/modlist" 2>/dev/null)" != "$modules; $optional_modules" ]; then
 		echo "vmtest: downloading $pkg" >&2
 		mkdir -p "$cache/kernels"
 		tmp=$(mktemp -d "$cache/kernels/download.XXXXXX")
@@ -106,6 +113,10 @@ fetch_kernel() {
 		for m in $modules; do
 			add_module "$tmp/root" "$dir/modules" "$m"
 		done
+		for m in $optional_modules; do
+			add_module "$tmp/root" "$dir/modules" "$m" optional
+		done
+		echo "$modules; $optional_modules" >"$dir/modlist"
 		echo "$pkg" >"$dir/ready"
 		rm -rf "$tmp"
 	fi
@@ -131,6 +142,14 @@ build_root() {
 	ln -s ../bin "$root/usr/bin"
 	ln -s ../bin "$root/usr/sbin"
 	for f in $(dpkg -L coreutils | grep -E '^(/usr)?/s?bin/'); do
+		[ -f "$f" ] && cp -L "$f" "$root/bin/"
+	done
+	# iproute2's ip and tc, ahead of busybox's, which know no netem (tests/tcprtt_test.go).
+	for f in $(dpkg -L iproute2 | grep -E '/s?bin/(ip|tc)$'); do
+		[ -f "$f" ] && cp -L "$f" "$root/bin/"
+	done
+	# mdadm builds the md RAID1 of tests/mdflush_test.go (the test skips without it).
+	for f in $(dpkg -L mdadm 2>/dev/null | grep -E '/s?bin/mdadm$'); do
 		[ -f "$f" ] && cp -L "$f" "$root/bin/"
 	done
 	cp -L "$(command -v busybox)" "$root/bin/busybox"

@@ -8,6 +8,8 @@ import (
 	"github.com/bpfutils/bpfutils/tools/biolatency"
 	"github.com/bpfutils/bpfutils/tools/biopattern"
 	"github.com/bpfutils/bpfutils/tools/biosnoop"
+	"github.com/bpfutils/bpfutils/tools/biostacks"
+	"github.com/bpfutils/bpfutils/tools/biotop"
 	"github.com/bpfutils/bpfutils/tools/bitesize"
 	"github.com/bpfutils/bpfutils/tools/cachestat"
 	"github.com/bpfutils/bpfutils/tools/capable"
@@ -25,6 +27,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
 	"github.com/bpfutils/bpfutils/tools/javagc"
 	"github.com/bpfutils/bpfutils/tools/llcstat"
+	"github.com/bpfutils/bpfutils/tools/mdflush"
 	"github.com/bpfutils/bpfutils/tools/memleak"
 	"github.com/bpfutils/bpfutils/tools/mountsnoop"
 	"github.com/bpfutils/bpfutils/tools/numamove"
@@ -64,6 +67,8 @@ var All = []app.Tool{
 	biolatency.Tool,
 	biopattern.Tool,
 	biosnoop.Tool,
+	biostacks.Tool,
+	biotop.Tool,
 	bitesize.Tool,
 	cachestat.Tool,
 	capable.Tool,
@@ -81,6 +86,7 @@ var All = []app.Tool{
 	hardirqs.Tool,
 	javagc.Tool,
 	llcstat.Tool,
+	mdflush.Tool,
 	memleak.Tool,
 	mountsnoop.Tool,
 	numamove.Tool,
