@@ -15,7 +15,6 @@
 #include "filelife.h"
 
 #define FMODE_CREATED (1 << 20)
-#define AT_FDCWD -100
 #define AT_REMOVEDIR 0x200
 #define S_IFMT 00170000
 #define S_IFREG 0100000
@@ -248,12 +247,8 @@ static __always_inline int send_name(void *ctx, __u32 kind, int dfd, const char 
 	len = n;
 	ev->name_len = n;
 	ev->dir_state = PATH_NONE;
-	if (ev->path[0] != '/') {
-		if (dfd == AT_FDCWD)
-			ev->dir_state = path_walk_cwd(ev->path, &len, PATH_ROOM);
-		else
-			ev->dir_state = path_walk_fd(ev->path, &len, PATH_ROOM, dfd);
-	}
+	if (ev->path[0] != '/')
+		ev->dir_state = path_walk_at(ev->path, &len, PATH_ROOM, dfd);
 	ev->dir_len = len - n;
 	event_output(ctx, ev, __builtin_offsetof(struct filelife_event, path) + len);
 	return 0;

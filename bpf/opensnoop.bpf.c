@@ -14,7 +14,6 @@
 #define O_ACCMODE 00000003
 #define O_CREAT   00000100
 #define O_TMPFILE 020200000
-#define AT_FDCWD  -100
 
 const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_pid = 0;
@@ -137,12 +136,8 @@ static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx, enum
 	len = n;
 	ev->name_len = n;
 	ev->dir_state = PATH_NONE;
-	if (full_path && ev->path[0] != '/') {
-		if (a.dfd == AT_FDCWD)
-			ev->dir_state = path_walk_cwd(ev->path, &len, PATH_ROOM);
-		else
-			ev->dir_state = path_walk_fd(ev->path, &len, PATH_ROOM, a.dfd);
-	}
+	if (full_path && ev->path[0] != '/')
+		ev->dir_state = path_walk_at(ev->path, &len, PATH_ROOM, a.dfd);
 	ev->dir_len = len - n;
 	event_output(ctx, ev, __builtin_offsetof(struct opensnoop_event, path) + len);
 	return 0;

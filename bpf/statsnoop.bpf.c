@@ -12,7 +12,6 @@
 #include "path.bpf.h"
 #include "statsnoop.h"
 
-#define AT_FDCWD -100
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool targ_failed = false;
@@ -86,10 +85,7 @@ static __noinline int trace_exit(struct trace_event_raw_sys_exit *ctx, enum stat
 		if (dfd_arg)
 			fd = (int)syscall_arg(regs, dfd_arg);
 		ev->base = STATSNOOP_BASE_DIR;
-		if (fd == AT_FDCWD)
-			ev->dir_state = path_walk_cwd(ev->path, &len, PATH_ROOM);
-		else
-			ev->dir_state = path_walk_fd(ev->path, &len, PATH_ROOM, fd);
+		ev->dir_state = path_walk_at(ev->path, &len, PATH_ROOM, fd);
 	}
 	ev->dir_len = len - n;
 	event_output(ctx, ev, __builtin_offsetof(struct statsnoop_event, path) + len);

@@ -1,15 +1,11 @@
 package tests
 
 import (
-	"bytes"
-	"debug/elf"
 	"os"
 	"os/exec"
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/bpfutils/bpfutils/pkg/bpfobj"
 )
 
 // Attach paths: make vmtest runs the tests once per family (BPFUTILS_ATTACH=fentry, kprobe,
@@ -31,18 +27,13 @@ func family(attach string) string {
 // objectFamilies lists the attach families (fentry, kprobe, tracepoint) the programs of the
 // tool's object belong to, by their ELF sections; BPFUTILS_ATTACH names the same families.
 func objectFamilies(tool string) map[string]bool {
-	obj, err := bpfobj.Get(objectOf(tool))
-	if err != nil {
+	f, progs := objectProgs(tool)
+	if f == nil {
 		return nil
 	}
-	f, err := elf.NewFile(bytes.NewReader(obj))
-	if err != nil {
-		return nil
-	}
-	syms, _ := f.Symbols()
 	fams := map[string]bool{}
-	for _, s := range syms {
-		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || elf.ST_BIND(s.Info) != elf.STB_GLOBAL || int(s.Section) >= len(f.Sections) {
+	for _, s := range progs {
+		if int(s.Section) >= len(f.Sections) {
 			continue
 		}
 		if fam := sectionFamily(f.Sections[s.Section].Name); fam != "" {

@@ -55,18 +55,7 @@ func checkBinds(run *netRun, lines []bindLine, failed bool) []string {
 			got[fmt.Sprintf("client bound %+v", l)]++
 		}
 	}
-	var bad []string
-	for k, n := range want {
-		if got[k] != n {
-			bad = append(bad, fmt.Sprintf("%q seen %d times, want %d (server's binds: %v)", k, got[k], n, got))
-		}
-	}
-	for k := range got {
-		if want[k] == 0 {
-			bad = append(bad, fmt.Sprintf("unexpected bind %q", k))
-		}
-	}
-	return bad
+	return countMismatches("bind", want, got)
 }
 
 // TestBindsnoop runs bindsnoop four ways on one workload: as it is, with --json -x -t, with -P

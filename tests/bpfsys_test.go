@@ -60,22 +60,33 @@ func progName(id uint32) string {
 
 // objectPrograms lists the program names of the tool's embedded object.
 func objectPrograms(tool string) []string {
+	_, progs := objectProgs(tool)
+	var names []string
+	for _, s := range progs {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// objectProgs is the tool's embedded object and its programs (its global functions); nil when
+// the object cannot be read.
+func objectProgs(tool string) (*elf.File, []elf.Symbol) {
 	obj, err := bpfobj.Get(objectOf(tool))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	f, err := elf.NewFile(bytes.NewReader(obj))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	syms, _ := f.Symbols()
-	var names []string
+	var progs []elf.Symbol
 	for _, s := range syms {
 		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && elf.ST_BIND(s.Info) == elf.STB_GLOBAL {
-			names = append(names, s.Name)
+			progs = append(progs, s)
 		}
 	}
-	return names
+	return f, progs
 }
 
 // objectOf is the BPF object that a tool, or an alias of one, loads, as the registry says.

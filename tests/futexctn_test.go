@@ -3,7 +3,6 @@ package tests
 import (
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -57,11 +56,7 @@ func (l *futexLoad) work() {
 // libbpf-tools does, and waits for that line.
 func startFutexctn(t *testing.T, args ...string) *proc {
 	t.Helper()
-	skipOtherAttachPath(t, "futexctn")
-	hooks := hookLog(t)
-	cmd := exec.Command(toolPath(t, "futexctn"), args...)
-	cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
-	p := launch(t, cmd)
+	p, hooks := launchTool(t, "futexctn", args...)
 	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(p.Stderr(), "hit ctrl-c to exit"); {
 		select {
 		case <-p.done:

@@ -71,11 +71,7 @@ type proc struct {
 // attached), so that the workload that follows is seen.
 func start(t *testing.T, tool string, args ...string) *proc {
 	t.Helper()
-	skipOtherAttachPath(t, tool)
-	hooks := hookLog(t)
-	cmd := exec.Command(toolPath(t, tool), args...)
-	cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
-	p := launch(t, cmd)
+	p, hooks := launchTool(t, tool, args...)
 	select {
 	case <-p.lines:
 	case <-p.done:
@@ -85,6 +81,17 @@ func start(t *testing.T, tool string, args ...string) *proc {
 	}
 	checkHooks(t, tool, hooks)
 	return p
+}
+
+// launchTool starts tool through its symlink (launch), the hooks it attached through logged to
+// the file hooks names; the test is skipped in a run forcing an attach path the tool lacks.
+func launchTool(t *testing.T, tool string, args ...string) (p *proc, hooks string) {
+	t.Helper()
+	skipOtherAttachPath(t, tool)
+	hooks = hookLog(t)
+	cmd := exec.Command(toolPath(t, tool), args...)
+	cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
+	return launch(t, cmd), hooks
 }
 
 // launch starts cmd with its stdout read line by line into a proc (and its lines channel) and
@@ -194,6 +201,23 @@ func runTool(t *testing.T, tool string, args ...string) (string, string, int) {
 	}
 	checkHooks(t, tool, hooks)
 	return out.String(), errb.String(), code
+}
+
+// countMismatches lists how the lines a tool printed (got: how many times each was seen) differ
+// from want: each line seen a wrong number of times, then each unwanted one, named as what.
+func countMismatches(what string, want, got map[string]int) []string {
+	var bad []string
+	for k, n := range want {
+		if got[k] != n {
+			bad = append(bad, fmt.Sprintf("%q seen %d times, want %d (seen: %v)", k, got[k], n, got))
+		}
+	}
+	for k := range got {
+		if want[k] == 0 {
+			bad = append(bad, fmt.Sprintf("unexpected %s %q", what, k))
+		}
+	}
+	return bad
 }
 
 // badInput checks that a tool rejects args with a one-line error naming the problem, a
@@ -317,18 +341,22 @@ func directWrite(t *testing.T, dd, bs string, count int) (pid int) {
 	return cmd.Process.Pid
 }
 
+// cgroup2Root is where cgroup v2 is mounted, or "" when it is not.
+func cgroup2Root() string {
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, l := range strings.Split(string(data), "\n") {
+		if pre, post, ok := strings.Cut(l, " - "); ok && strings.HasPrefix(post, "cgroup2 ") {
+			return strings.Fields(pre)[4]
+		}
+	}
+	return ""
+}
+
 // newCgroup makes a cgroup-v2 child group for the test, removed at its end (after the
 // cleanups registered later, which end the processes in it).
 func newCgroup(t *testing.T, prefix string) string {
 	t.Helper()
-	root := ""
-	data, _ := os.ReadFile("/proc/self/mountinfo")
-	for _, l := range strings.Split(string(data), "\n") {
-		if pre, post, ok := strings.Cut(l, " - "); ok && strings.HasPrefix(post, "cgroup2 ") {
-			root = strings.Fields(pre)[4]
-			break
-		}
-	}
+	root := cgroup2Root()
 	if root == "" {
 		t.Skip("no cgroup v2 mount")
 	}

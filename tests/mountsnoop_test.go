@@ -173,11 +173,7 @@ func TestMountsnoop(t *testing.T) {
 // hooks it reports (BPFUTILS_HOOKLOG); -p keeps only the workload.
 func TestMountsnoopDetailed(t *testing.T) {
 	m := startMounts(t)
-	skipOtherAttachPath(t, "mountsnoop")
-	hooks := hookLog(t)
-	cmd := exec.Command(toolPath(t, "mountsnoop"), "-d", "-t", "-p", m.pid)
-	cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
-	p := launch(t, cmd)
+	p, hooks := launchTool(t, "mountsnoop", "-d", "-t", "-p", m.pid)
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if data, _ := os.ReadFile(hooks); strings.Count(string(data), "\n") >= 4 {
 			break

@@ -434,11 +434,7 @@ func readerLines(s string) []string {
 // attached, as the hook log it writes after attaching tells.
 func startSilent(t *testing.T, tool string, args ...string) *proc {
 	t.Helper()
-	skipOtherAttachPath(t, tool)
-	hooks := hookLog(t)
-	cmd := exec.Command(toolPath(t, tool), args...)
-	cmd.Env = append(os.Environ(), "BPFUTILS_HOOKLOG="+hooks)
-	p := launch(t, cmd)
+	p, hooks := launchTool(t, tool, args...)
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if data, _ := os.ReadFile(hooks); len(data) > 0 {
 			break

@@ -52,14 +52,7 @@ func newMemGroup(t *testing.T, prefix string, limit int64) *memGroup {
 // be enabled there.
 func newMemGroupV2(t *testing.T, name string, limit int64) *memGroup {
 	t.Helper()
-	root := ""
-	data, _ := os.ReadFile("/proc/self/mountinfo")
-	for _, l := range strings.Split(string(data), "\n") {
-		if pre, post, ok := strings.Cut(l, " - "); ok && strings.HasPrefix(post, "cgroup2 ") {
-			root = strings.Fields(pre)[4]
-			break
-		}
-	}
+	root := cgroup2Root()
 	if root == "" {
 		return nil
 	}

@@ -67,11 +67,7 @@ func TestRunqlatPerProcess(t *testing.T) {
 	}
 
 	out = perNS.wait(15 * time.Second)
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", l.pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inum := strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+	inum := pidnsInum(t, l.pid)
 	if s := section(t, parseHists(t, out), fmt.Sprintf("pidns = %s %s", inum, l.comm), out); s.Total < 1000 {
 		t.Errorf("want at least 1000 waits in the storm's pid namespace\n%s", out)
 	}
@@ -127,13 +123,19 @@ func TestRunqlatJSON(t *testing.T) {
 		t.Errorf("text counts %d waits, JSON %d\n%s", s.Total, total, out)
 	}
 
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", l.pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inum := strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+	inum := pidnsInum(t, l.pid)
 	hs = ofType(jsonLines(t, "runqlat", perNS.wait(15*time.Second)), "histogram")
 	if len(hs) != 1 || hs[0].label("pidns") != inum || hs[0]["labels"].(map[string]any)["comm"] != nil || hs[0].bucketTotal() < 1000 {
 		t.Errorf("want one histogram labelled only pidns=%s, of at least 1000 waits; got %v", inum, hs)
 	}
+}
+
+// pidnsInum is the inode number of pid's pid namespace, as runqlat's pidns captions print it.
+func pidnsInum(t *testing.T, pid int) string {
+	t.Helper()
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
 }

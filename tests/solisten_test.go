@@ -14,18 +14,7 @@ func checkListens(run *netRun, got map[string]int) []string {
 		fmt.Sprintf("pid %d %s ret 0 backlog %d TCPv4 port %d 127.0.0.1", run.ServerPid, run.ServerComm, run.Plan.Backlog, run.Plan.Port4): 1,
 		fmt.Sprintf("pid %d %s ret 0 backlog %d TCPv6 port %d ::1", run.ServerPid, run.ServerComm, run.Plan.Backlog, run.Plan.Port6):       1,
 	}
-	var bad []string
-	for k, n := range want {
-		if got[k] != n {
-			bad = append(bad, fmt.Sprintf("%q seen %d times, want %d (seen: %v)", k, got[k], n, got))
-		}
-	}
-	for k := range got {
-		if want[k] == 0 {
-			bad = append(bad, fmt.Sprintf("unexpected listen %q", k))
-		}
-	}
-	return bad
+	return countMismatches("listen", want, got)
 }
 
 // TestSolisten runs solisten three ways on one workload: with -t, with --json, and with --json

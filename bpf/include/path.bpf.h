@@ -101,4 +101,17 @@ static __always_inline enum path_state path_walk_fd(char *buf, __u32 *len, __u32
 			 BPF_CORE_READ(file, f_path.mnt));
 }
 
+#ifndef AT_FDCWD
+#define AT_FDCWD -100
+#endif
+
+/* path_walk_at walks the directory a *at() call resolves a relative name from: the working
+ * directory for AT_FDCWD, else the directory the task has open as dfd. */
+static __always_inline enum path_state path_walk_at(char *buf, __u32 *len, __u32 limit, int dfd)
+{
+	if (dfd == AT_FDCWD)
+		return path_walk_cwd(buf, len, limit);
+	return path_walk_fd(buf, len, limit, dfd);
+}
+
 #endif

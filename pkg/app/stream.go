@@ -128,3 +128,13 @@ func Stream(env *Env, t *tracer.Tracer, opts StreamOptions, handle func([]byte))
 	reportLost()
 	return out.Flush()
 }
+
+// WriteEvents is the handler of a tool that writes every event as it comes: each record, cast to
+// R (records shorter than minSize are dropped), written to recs.
+func WriteEvents[R any](recs *render.Records[R], minSize uintptr) func([]byte) {
+	return func(rec []byte) {
+		if e := tracer.Cast[R](rec, minSize); e != nil {
+			recs.Write(e)
+		}
+	}
+}

@@ -48,3 +48,18 @@ func Join(dst, names []byte, state State, rel []byte) []byte {
 	}
 	return append(dst, rel...)
 }
+
+// Split cuts the trailer of a record that carries a name and the walk of its directory (the
+// name as the program read it, nameLen bytes, then dirLen bytes of names for Append and Join)
+// into the name, up to its first NUL, and the directory's names. ok is false when the lengths
+// run past the trailer.
+func Split(trailer []byte, nameLen, dirLen int) (name, dir []byte, ok bool) {
+	if nameLen+dirLen > len(trailer) {
+		return nil, nil, false
+	}
+	name = trailer[:nameLen]
+	if i := bytes.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	return name, trailer[nameLen : nameLen+dirLen], true
+}

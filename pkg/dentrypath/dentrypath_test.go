@@ -45,6 +45,26 @@ func TestJoin(t *testing.T) {
 	}
 }
 
+func TestSplit(t *testing.T) {
+	for _, tc := range []struct {
+		trailer         string
+		nameLen, dirLen int
+		name, dir       string
+		ok              bool
+	}{
+		{"f\x00tmp\x00", 2, 4, "f", "tmp\x00", true},
+		{"f\x00tmp\x00junk", 2, 4, "f", "tmp\x00", true},
+		{"ab\x00\x00", 4, 0, "ab", "", true},
+		{"f\x00tmp\x00", 2, 5, "", "", false},
+		{"", 0, 0, "", "", true},
+	} {
+		name, dir, ok := Split([]byte(tc.trailer), tc.nameLen, tc.dirLen)
+		if string(name) != tc.name || string(dir) != tc.dir || ok != tc.ok {
+			t.Errorf("Split(%q, %d, %d) = %q, %q, %v; want %q, %q, %v", tc.trailer, tc.nameLen, tc.dirLen, name, dir, ok, tc.name, tc.dir, tc.ok)
+		}
+	}
+}
+
 // FuzzAppend: whatever BPF hands over, Append keeps every name, in reverse order, and adds
 // nothing but slashes.
 func FuzzAppend(f *testing.F) {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/bpfutils/bpfutils/pkg/syms/elfsym"
 )
 
 // kernelTable is /proc/kallsyms' text symbols sorted by address. kallsyms has no sizes, so a
@@ -219,18 +221,7 @@ func (t *kernelTable) prepare(addrs []uint64) {
 }
 
 // index is the position of the symbol with the largest address <= addr, or -1.
-func (t *kernelTable) index(addr uint64) int {
-	lo, hi := 0, len(t.addrs)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if t.addrs[m] <= addr {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo - 1
-}
+func (t *kernelTable) index(addr uint64) int { return elfsym.Floor(t.addrs, addr) }
 
 // lookup returns the symbol with the largest address <= addr; ok is false when there is none
 // or its name cannot be read (kallsyms changed: the caller reads the table again).

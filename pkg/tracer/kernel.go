@@ -117,17 +117,27 @@ const (
 // checkPrivileges names the capability that is missing: loading tracing programs needs CAP_BPF
 // and CAP_PERFMON (CAP_SYS_ADMIN implies both).
 func checkPrivileges() error {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	eff, listed := effectiveCaps()
+	if !listed {
 		return nil // cannot tell; let the kernel decide
 	}
-	var eff uint64
+	return checkCapabilities(eff)
+}
+
+// effectiveCaps is the process's effective capability set, from /proc/self/status; listed is
+// false when that file cannot be read (or, which no kernel does, has no CapEff line).
+func effectiveCaps() (eff uint64, listed bool) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
 	for _, line := range strings.Split(string(data), "\n") {
 		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
 			fmt.Sscanf(strings.TrimSpace(v), "%x", &eff)
+			return eff, true
 		}
 	}
-	return checkCapabilities(eff)
+	return 0, false
 }
 
 // checkCapabilities is checkPrivileges for the effective capability set eff.

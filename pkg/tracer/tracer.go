@@ -423,9 +423,15 @@ func withValue(m map[string]any, k string, v any) map[string]any {
 // say why; its libbpf lines are noise on the user's terminal. What an attach that succeeded
 // said is printed.
 func (t *Tracer) attachQuietly(h Hook, opts Options) error {
+	return withLogHeld(opts, func() error { return t.attach(h) })
+}
+
+// withLogHeld runs attach with libbpf's messages held back, and prints them when it succeeded
+// or with -v.
+func withLogHeld(opts Options, attach func() error) error {
 	var held strings.Builder
 	heldLog.Store(&held)
-	err := t.attach(h)
+	err := attach()
 	heldLog.Store(nil)
 	if err == nil || opts.Verbose {
 		sinkMu.Lock()

@@ -3,8 +3,6 @@ package tracer
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"syscall"
 )
 
@@ -12,20 +10,11 @@ import (
 // they are printed as usual when it succeeds, or with -v; when it fails, the error the caller
 // returns is the one line the user needs, and libbpf's lines would only repeat it.
 func attachUserQuietly(attach func() error) error {
-	var held strings.Builder
-	heldLog.Store(&held)
-	err := attach()
-	heldLog.Store(nil)
 	opts := logTo.Load()
 	if opts == nil {
 		opts = &Options{}
 	}
-	if err == nil || opts.Verbose {
-		sinkMu.Lock()
-		fmt.Fprint(opts.stderr(), held.String())
-		sinkMu.Unlock()
-	}
-	return err
+	return withLogHeld(*opts, attach)
 }
 
 // userProbeCause is the root cause of a failed uprobe attach, naming the capability when the
@@ -41,18 +30,9 @@ func userProbeCause(err error) error {
 // CheckSysAdmin names CAP_SYS_ADMIN when the process lacks it, for tools whose probes need it
 // (uprobes, USDT); it holds the powers of CAP_BPF and CAP_PERFMON too.
 func CheckSysAdmin() error {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return nil // cannot tell; let the kernel decide
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			var eff uint64
-			fmt.Sscanf(strings.TrimSpace(v), "%x", &eff)
-			if eff&(1<<capSysAdmin) == 0 {
-				return errors.New("missing CAP_SYS_ADMIN: uprobes need CAP_SYS_ADMIN (or root)")
-			}
-		}
+	eff, listed := effectiveCaps()
+	if listed && eff&(1<<capSysAdmin) == 0 {
+		return errors.New("missing CAP_SYS_ADMIN: uprobes need CAP_SYS_ADMIN (or root)")
 	}
 	return nil
 }

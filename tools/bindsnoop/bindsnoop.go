@@ -179,9 +179,5 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		env.Warnf("bindsnoop: no kprobes on inet_bind/inet6_bind: bind(2) system calls are traced, binds made inside the kernel are not, and with -x a bind refused before reaching the socket (bad fd, bad address) is reported too")
 	}
 	recs := records(c).To(env.Out)
-	return app.Stream(env, t, app.StreamOptions{Header: recs}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs}, app.WriteEvents(recs, eventSize))
 }

@@ -207,11 +207,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		inflight.Report(env.Out)
 	}
 	opts := app.StreamOptions{Duration: c.Duration, Header: recs, LossCheck: sweep}
-	return app.Stream(env, t, opts, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, opts, app.WriteEvents(recs, eventSize))
 }
 
 var eventSize = unsafe.Sizeof(event{})

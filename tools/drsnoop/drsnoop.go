@@ -67,7 +67,7 @@ var Tool = app.Define(app.Def[config]{
     drsnoop --memcg # also trace reclaim at memory cgroup limits`,
 	Flags: func(c *config) []cli.Flag {
 		return []cli.Flag{
-			app.Value(&c.Duration, "duration d", "Total duration of trace in seconds", parseDuration),
+			app.Duration(&c.Duration),
 			app.Bool(&c.Extended, "extended e", "Extended fields output"),
 			app.PID(&c.Pid, "pid p", "Process `PID` to trace", "PID"),
 			app.PID(&c.Tid, "tid t", "Thread `TID` to trace", "TID"),
@@ -99,14 +99,6 @@ var Tool = app.Define(app.Def[config]{
 	Outputs: func(c *config) []render.Describer { return []render.Describer{records(c)} },
 	Run:     run,
 })
-
-func parseDuration(s string) (time.Duration, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > int64(^uint64(0)>>1)/int64(time.Second) {
-		return 0, fmt.Errorf("invalid DURATION: %s", s)
-	}
-	return time.Duration(n) * time.Second, nil
-}
 
 // reclaim is one event with the free memory it is printed with.
 type reclaim struct {

@@ -53,14 +53,3 @@ func TestPrintDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
-
-func TestParseDuration(t *testing.T) {
-	for _, bad := range []string{"0", "-1", "1.5", "x", "99999999999999999999"} {
-		if _, err := parseDuration(bad); err == nil {
-			t.Errorf("-d %s accepted", bad)
-		}
-	}
-	if d, err := parseDuration("10"); err != nil || d.Seconds() != 10 {
-		t.Errorf("-d 10: %v, %v", d, err)
-	}
-}

@@ -166,16 +166,13 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 // path renders the event's path: the name as passed joined to its directory, or the walk of
 // the file itself.
 func (h *handler) path(e *event, rec []byte) []byte {
-	path := rec[pathOffset:]
-	nameLen, dirLen := int(e.NameLen), int(e.DirLen)
-	if nameLen+dirLen > len(path) {
+	name, dir, ok := dentrypath.Split(rec[pathOffset:], int(e.NameLen), int(e.DirLen))
+	if !ok {
 		return nil
 	}
-	name := filter.CommBytes(path[:nameLen])
-	dir := path[nameLen : nameLen+dirLen]
 	state := dentrypath.State(e.DirState)
 	switch {
-	case nameLen == 0:
+	case e.NameLen == 0:
 		return dentrypath.Append(h.buf[:0], dir, state)
 	case state == dentrypath.None:
 		return append(h.buf[:0], name...)

@@ -49,7 +49,7 @@ var Tool = app.Define(app.Def[config]{
 		"FS_READ": int64(fsops.Read), "FS_GETATTR": int64(fsops.Getattr), "FS_OPS": int64(fsops.NumOps),
 		"max_entries:hists": int64(fsops.NumOps),
 	},
-	Aliases: aliases(),
+	Aliases: fsops.Aliases("dist", "Summarize %s operations latency."),
 	Examples: `
     fsdist -t ext4             # show ext4 operations latency as a histogram
     fsdist -t nfs -p 1216      # trace nfs operations with PID 1216 only
@@ -60,16 +60,11 @@ var Tool = app.Define(app.Def[config]{
 			app.Timestamp(&c.Timestamp, "timestamp T"),
 			app.Millis(&c.Millis),
 			app.PID(&c.Pid, "pid p", "Process ID to trace", "PID"),
-			app.Value(&c.FS, "type t", fsops.TypeUsage, fsops.Lookup),
+			fsops.TypeFlag(&c.FS),
 		}
 	},
-	Args: func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
-	Check: func(c *config) error {
-		if c.FS == nil {
-			return fsops.ErrNoType
-		}
-		return fsops.Registered(c.FS)
-	},
+	Args:  func(c *config) []app.Arg { return app.IntervalArgs(&c.Every) },
+	Check: func(c *config) error { return fsops.Check(c.FS) },
 	// Every filesystem loads the same programs; only their targets differ.
 	Variants: [][]string{{"-t", "ext4"}, {"-t", "ext4", "-m"}},
 	Spec: func(c *config) tracer.Spec {
@@ -82,26 +77,12 @@ var Tool = app.Define(app.Def[config]{
 	Run:     run,
 })
 
-// aliases are libbpf-tools' names that preset -t: ext4dist is fsdist -t ext4.
-func aliases() []app.Alias {
-	var out []app.Alias
-	for _, fs := range fsops.Filesystems {
-		out = append(out, app.Alias{Name: fs.Name + "dist", Args: []string{"-t", fs.Name},
-			Usage: fmt.Sprintf("Summarize %s operations latency.", fs.Name)})
-	}
-	return out
-}
-
 func histograms(c *config) *render.Histograms {
 	return &render.Histograms{Unit: app.Units(c.Millis), Labels: []string{"operation"}}
 }
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
-	if env.Verbose {
-		if note := fsops.SyscallNote(c.FS, fsops.BySyscall(t, ops)); note != "" {
-			env.Warnf("%s", note)
-		}
-	}
+	fsops.WarnSyscalls(env, t, c.FS, ops)
 	if t.Uses("fs_sys_statx_enter") || t.Uses("fs_sys_fstatat_enter") || t.Uses("fs_sys_stat_enter") {
 		devs, one := t.Map("fs_devs"), uint8(1)
 		stop, err := fsops.KeepDevices(c.FS, func(dev uint32) error { return bpfmap.Update(devs, &dev, &one) })

@@ -66,7 +66,7 @@ var Tool = app.Define(app.Def[config]{
 		"FS_READ": int64(fsops.Read), "FS_WRITE": int64(fsops.Write), "FS_OPEN": int64(fsops.Open),
 		"FS_FSYNC": int64(fsops.Fsync), "FS_GETATTR": int64(fsops.Getattr), "FS_OPS": int64(fsops.NumOps),
 	},
-	Aliases: aliases(),
+	Aliases: fsops.Aliases("slower", "Trace %s operations slower than a threshold."),
 	Examples: `
     fsslower -t ext4             # trace ext4 operations slower than 10 ms
     fsslower -t nfs -p 1216      # trace nfs operations with PID 1216 only
@@ -75,18 +75,13 @@ var Tool = app.Define(app.Def[config]{
 		c.MinMs = 10
 		return []cli.Flag{
 			app.Bool(&c.CSV, "csv c", "Output as csv"),
-			app.Value(&c.Duration, "duration d", "Total duration of trace in seconds", parseDuration),
+			app.Duration(&c.Duration),
 			app.PID(&c.Pid, "pid p", "Process ID to trace", "PID"),
 			app.Value(&c.MinMs, "min m", "Min latency to trace, in ms (default 10)", parseMin),
-			app.Value(&c.FS, "type t", fsops.TypeUsage, fsops.Lookup),
+			fsops.TypeFlag(&c.FS),
 		}
 	},
-	Check: func(c *config) error {
-		if c.FS == nil {
-			return fsops.ErrNoType
-		}
-		return fsops.Registered(c.FS)
-	},
+	Check: func(c *config) error { return fsops.Check(c.FS) },
 	// Every filesystem loads the same programs; only their targets differ.
 	Variants: [][]string{{"-t", "ext4"}, {"-t", "ext4", "-m", "0"}},
 	Spec: func(c *config) tracer.Spec {
@@ -98,24 +93,6 @@ var Tool = app.Define(app.Def[config]{
 	Outputs: func(c *config) []render.Describer { return []render.Describer{records()} },
 	Run:     run,
 })
-
-// aliases are libbpf-tools' names that preset -t: ext4slower is fsslower -t ext4.
-func aliases() []app.Alias {
-	var out []app.Alias
-	for _, fs := range fsops.Filesystems {
-		out = append(out, app.Alias{Name: fs.Name + "slower", Args: []string{"-t", fs.Name},
-			Usage: fmt.Sprintf("Trace %s operations slower than a threshold.", fs.Name)})
-	}
-	return out
-}
-
-func parseDuration(s string) (time.Duration, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > math.MaxInt64/int64(time.Second) {
-		return 0, fmt.Errorf("invalid DURATION: %s", s)
-	}
-	return time.Duration(n) * time.Second, nil
-}
 
 func parseMin(s string) (uint64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
@@ -177,18 +154,10 @@ func banner(c *config) string {
 const csvHeader = "ENDTIME_ns,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_us,FILE"
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
-	if env.Verbose {
-		if note := fsops.SyscallNote(c.FS, fsops.BySyscall(t, ops)); note != "" {
-			env.Warnf("%s", note)
-		}
-	}
+	fsops.WarnSyscalls(env, t, c.FS, ops)
 	recs := records().To(env.Out)
 	opts := app.StreamOptions{Duration: c.Duration, Header: recs, Banner: banner(c)}
-	handle := func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	}
+	handle := app.WriteEvents(recs, eventSize)
 	if c.CSV && env.Out.Text() {
 		opts.Banner, opts.Header = csvHeader, nil
 		handle = func(rec []byte) {

@@ -139,9 +139,5 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		env.Warnf("probing %v in %s", lookups, env.Out.Escape(libc))
 	}
 	recs := records().To(env.Out)
-	return app.Stream(env, t, app.StreamOptions{Header: recs}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs}, app.WriteEvents(recs, eventSize))
 }

@@ -130,9 +130,5 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	return app.Stream(env, t, app.StreamOptions{
 		Banner: "Tracing javagc time... Hit Ctrl-C to end.",
 		Header: recs,
-	}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	}, app.WriteEvents(recs, eventSize))
 }

@@ -296,9 +296,8 @@ func (h *handler) handle(rec []byte) {
 	if e == nil {
 		return
 	}
-	path := rec[pathOffset:]
-	nameLen, dirLen := int(e.NameLen), int(e.DirLen)
-	if nameLen+dirLen > len(path) {
+	name, dir, ok := dentrypath.Split(rec[pathOffset:], int(e.NameLen), int(e.DirLen))
+	if !ok {
 		return
 	}
 	r := &h.r
@@ -310,9 +309,8 @@ func (h *handler) handle(rec []byte) {
 	if e.Ret < 0 {
 		r.fd, r.errno = -1, -int64(e.Ret)
 	}
-	name := filter.CommBytes(path[:nameLen])
 	if h.fullPath && dentrypath.State(e.DirState) != dentrypath.None {
-		h.full = dentrypath.Join(h.full[:0], path[nameLen:nameLen+dirLen], dentrypath.State(e.DirState), name)
+		h.full = dentrypath.Join(h.full[:0], dir, dentrypath.State(e.DirState), name)
 		r.path = h.full
 	} else {
 		r.path = name

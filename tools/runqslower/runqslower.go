@@ -110,11 +110,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		Banner:     fmt.Sprintf("Tracing run queue latency higher than %d us", c.MinUs),
 		Header:     recs,
 		LostFormat: "Lost %d events!",
-	}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	}, app.WriteEvents(recs, eventSize))
 }
 
 var eventSize = unsafe.Sizeof(event{})

@@ -105,11 +105,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		Banner:     "Tracing softirq latency higher than " + strconv.FormatUint(c.MinUs, 10) + " us... Hit Ctrl-C to end.",
 		Header:     recs,
 		LostFormat: "Lost %d events!",
-	}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	}, app.WriteEvents(recs, eventSize))
 }
 
 func name(names []string, i uint32) string {

@@ -128,9 +128,5 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		env.Warnf("solisten: no fentry or kprobe on inet_listen: listen(2) system calls on TCP sockets are traced, listens made inside the kernel are not, and a listen refused before reaching the socket (bad fd) is not seen")
 	}
 	recs := records(c).To(env.Out)
-	return app.Stream(env, t, app.StreamOptions{Header: recs}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs}, app.WriteEvents(recs, eventSize))
 }

@@ -153,9 +153,8 @@ func (h *handler) handle(rec []byte) {
 	if e == nil {
 		return
 	}
-	path := rec[pathOffset:]
-	nameLen, dirLen := int(e.NameLen), int(e.DirLen)
-	if nameLen+dirLen > len(path) {
+	name, dir, ok := dentrypath.Split(rec[pathOffset:], int(e.NameLen), int(e.DirLen))
+	if !ok {
 		return
 	}
 	if h.firstTs == 0 {
@@ -168,16 +167,15 @@ func (h *handler) handle(rec []byte) {
 	if e.Ret < 0 {
 		r.ret, r.errno = -1, -int64(e.Ret)
 	}
-	name := filter.CommBytes(path[:nameLen])
-	names, state := path[nameLen:nameLen+dirLen], dentrypath.State(e.DirState)
+	state := dentrypath.State(e.DirState)
 	switch {
 	case state == dentrypath.None:
 		r.path = name
 	case e.Base == baseFile:
-		h.full = dentrypath.Append(h.full[:0], names, state)
+		h.full = dentrypath.Append(h.full[:0], dir, state)
 		r.path = h.full
 	default:
-		h.full = dentrypath.Join(h.full[:0], names, state, name)
+		h.full = dentrypath.Join(h.full[:0], dir, state, name)
 		r.path = h.full
 	}
 	h.recs.Write(r)

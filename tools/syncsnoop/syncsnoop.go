@@ -86,9 +86,5 @@ func callName(call uint32) string {
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	recs := records().To(env.Out)
-	return app.Stream(env, t, app.StreamOptions{Header: recs, LostFormat: "Lost %d events!"}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, unsafe.Sizeof(event{})); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs, LostFormat: "Lost %d events!"}, app.WriteEvents(recs, unsafe.Sizeof(event{})))
 }

@@ -203,11 +203,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		return app.ReportOnce(env, 0, "", func() error { return printCounts(env, t, recs) })
 	}
 	recs := records(c).To(env.Out)
-	return app.Stream(env, t, app.StreamOptions{Header: recs, LostFormat: "Lost %d events!"}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs, LostFormat: "Lost %d events!"}, app.WriteEvents(recs, eventSize))
 }
 
 // printCounts prints -c's table: an empty line, the header, IPv4 flows then IPv6 ones.

@@ -147,9 +147,5 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		env.Warnf("tcpconnlat: timing from the socket's change to SYN_SENT (inside tcp_v4/v6_connect, after the route lookup) to its change to ESTABLISHED (while the SYN-ACK is processed), for want of fentry or kprobes")
 	}
 	recs := records(c).To(env.Out)
-	return app.Stream(env, t, app.StreamOptions{Header: recs}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs}, app.WriteEvents(recs, eventSize))
 }

@@ -117,16 +117,9 @@ func records(c *config) *render.Records[event] {
 var eventSize = unsafe.Sizeof(event{})
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
-	if err := inet.FillPorts(t, "lports", c.LocalPorts); err != nil {
-		return err
-	}
-	if err := inet.FillPorts(t, "rports", c.RemotePorts); err != nil {
+	if err := inet.FillPortSets(t, c.LocalPorts, c.RemotePorts); err != nil {
 		return err
 	}
 	recs := records(c).To(env.Out)
-	return app.Stream(env, t, app.StreamOptions{Header: recs}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs}, app.WriteEvents(recs, eventSize))
 }

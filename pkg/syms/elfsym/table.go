@@ -51,17 +51,7 @@ func (t *Table) Lookup(addr uint64) (idx int, name string, start uint64, ok bool
 	if t == nil || len(t.addrs) == 0 {
 		return -1, "", 0, false
 	}
-	// Largest i with addrs[i] <= addr.
-	lo, hi := 0, len(t.addrs)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if t.addrs[m] <= addr {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	i := lo - 1
+	i := Floor(t.addrs, addr)
 	if i < 0 {
 		return -1, "", 0, false
 	}
@@ -201,4 +191,19 @@ func leadingUnderscores(s string) int {
 		n++
 	}
 	return n
+}
+
+// Floor is the position of the largest of the ascending addrs that is <= addr, or -1 when
+// every one is above it.
+func Floor(addrs []uint64, addr uint64) int {
+	lo, hi := 0, len(addrs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if addrs[m] <= addr {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
 }

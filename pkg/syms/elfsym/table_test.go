@@ -63,6 +63,18 @@ func TestTableLookup(t *testing.T) {
 	}
 }
 
+func TestFloor(t *testing.T) {
+	addrs := []uint64{0x10, 0x20, 0x20, 0x30}
+	for addr, want := range map[uint64]int{0: -1, 0xf: -1, 0x10: 0, 0x1f: 0, 0x20: 2, 0x2f: 2, 0x30: 3, 1 << 63: 3} {
+		if got := Floor(addrs, addr); got != want {
+			t.Errorf("Floor(%#x) = %d, want %d", addr, got, want)
+		}
+	}
+	if got := Floor(nil, 5); got != -1 {
+		t.Errorf("Floor(nil) = %d, want -1", got)
+	}
+}
+
 func TestFileToVaddr(t *testing.T) {
 	// A typical PIE: read-only headers, text at offset 0x1000, data at a page-misaligned
 	// offset whose vaddr is one page further.
