@@ -13,7 +13,7 @@
 #                                             (default: the kprobe path on 6.1, the fentry path on
 #                                             6.12, the tracepoint path on both)
 #   VMTEST_RUN=REGEXP                         only these integration tests (go test -run)
-#   VMTEST_TIMEOUT=900                        seconds a guest may take before it counts as failed
+#   VMTEST_TIMEOUT=1200                       seconds a guest may take before it counts as failed
 #   VMTEST_JOBS=2                             guests booted at once (each keeps one host core busy)
 #   VMTEST_SMP=2                              vCPUs per guest
 #   VMTEST_CMD='grep foo /proc/kallsyms'      run this in each guest instead of the tests, print
@@ -29,7 +29,7 @@ export PATH=$PATH:/usr/local/go/bin
 kernels=${VMTEST_KERNELS:-6.1 6.12}
 modes=${VMTEST_MODES:-}
 run=${VMTEST_RUN:-}
-limit=${VMTEST_TIMEOUT:-900}
+limit=${VMTEST_TIMEOUT:-1200}
 jobs=${VMTEST_JOBS:-2}
 smp=${VMTEST_SMP:-2}
 cmd=${VMTEST_CMD:-}
