@@ -184,6 +184,10 @@ func open(spec Spec, obj []byte, opts Options, cgroupFD int, failed map[Hook]str
 		// libbpf reads it during BPFLoadObject.
 		defer btfFile.Close()
 	}
+	// Our copy of the kernel's BTF (read to probe fentry targets and to cut the minimal BTF)
+	// goes before libbpf reads its own to attach fentry programs: two copies at once were the
+	// peak of every fentry tool on kernels that cannot mmap the BTF.
+	minbtf.Release()
 	mod, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{
 		BPFObjBuff:      obj,
 		BPFObjName:      spec.Object,
