@@ -151,9 +151,6 @@ func records() *render.Records[stat] {
 	)
 }
 
-// clearScreen is what clear(1) writes on the terminals libbpf-tools' system("clear") meets.
-const clearScreen = "\x1b[H\x1b[2J\x1b[3J"
-
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	if env.Verbose && (t.Uses("read_tp") || t.Uses("write_tp")) {
 		env.Warnf("filetop: through the read/write/pread64/pwrite64 system-call tracepoints (no fentry or kprobe on vfs_read/vfs_write): " +
@@ -166,14 +163,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		if err != nil {
 			return err
 		}
-		if env.Out.Text() {
-			if !c.NoClear {
-				env.Out.Printf("%s", clearScreen)
-			}
-			if load, ok := loadavg.Read(); ok {
-				env.Out.Printf("%8s loadavg: %s\n\n", time.Now().Format("15:04:05"), render.Escape(string(load)))
-			}
-		}
+		loadavg.Heading(env.Out, c.NoClear, time.Now())
 		rows.Header()
 		sortStats(stats, c.Sort)
 		for i := range stats[:min(len(stats), c.Rows)] {

@@ -113,9 +113,6 @@ func records() *render.Records[info] {
 	)
 }
 
-// clearScreen is what clear(1) writes on the terminals libbpf-tools' system("clear") meets.
-const clearScreen = "\x1b[H\x1b[2J\x1b[3J"
-
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	if env.Verbose && (t.Uses("alloc_tp_raw") || t.Uses("alloc_tp_btf")) {
 		env.Warnf("slabratetop: through the kmem:kmem_cache_alloc tracepoint (no kprobe or fentry on kmem_cache_alloc): " +
@@ -128,14 +125,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		if err != nil {
 			return err
 		}
-		if env.Out.Text() {
-			if !c.NoClear {
-				env.Out.Printf("%s", clearScreen)
-			}
-			if load, ok := loadavg.Read(); ok {
-				env.Out.Printf("%8s loadavg: %s\n\n", time.Now().Format("15:04:05"), render.Escape(string(load)))
-			}
-		}
+		loadavg.Heading(env.Out, c.NoClear, time.Now())
 		rows.Header()
 		sortStats(stats, c.Sort)
 		for i := range stats[:min(len(stats), c.Rows)] {

@@ -190,9 +190,6 @@ func records(pidWidth int, v6 bool) *render.Records[flow] {
 	)
 }
 
-// clearScreen is what clear(1) writes on the terminals libbpf-tools' system("clear") meets.
-const clearScreen = "\x1b[H\x1b[2J\x1b[3J"
-
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	if env.Verbose && (t.Uses("send_tp") || t.Uses("recv_tp")) {
 		env.Warnf("tcptop: through sock:sock_send_length/sock_recv_length (no fentry or kprobe on tcp_sendmsg/tcp_recvmsg): " +
@@ -220,7 +217,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		}
 		if env.Out.Text() {
 			if !c.NoClear {
-				env.Out.Printf("%s", clearScreen)
+				env.Out.Printf("%s", loadavg.ClearScreen)
 			}
 			if load, ok := loadavg.Read(); ok && !c.NoSummary {
 				env.Out.Printf("%8s loadavg: %s\n\n", time.Now().Format("15:04:05"), render.Escape(string(load)))
