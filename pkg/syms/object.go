@@ -81,18 +81,17 @@ func (s *Symbolizer) resolveVDSO(pid uint32, m *mapping) *object {
 	if m.end-m.start > 1<<20 {
 		return nil
 	}
-	f, err := os.Open(fmt.Sprintf("%s/%d/mem", s.opts.ProcRoot, pid))
-	if err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			// Another user's process memory takes ptrace's attach access, and its mem file is
-			// that user's, mode 0600.
-			s.denied(m.path, &deniedError{capability: "CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH", err: err})
+	img, err := readProcessMemory(fmt.Sprintf("%s/%d/mem", s.opts.ProcRoot, pid), m.start, m.end)
+	if errors.Is(err, fs.ErrPermission) {
+		// Another user's process memory takes ptrace's attach access, and its mem file is that
+		// user's, mode 0600. A 64-bit process has the kernel's one 64-bit vDSO, the same image
+		// as ours: take ours when it has the same size.
+		img, err = ownVDSO()
+		if err != nil || m.start < 1<<32 || uint64(len(img)) != m.end-m.start {
+			s.denied(m.path, &deniedError{capability: "CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH", err: fs.ErrPermission})
+			return nil
 		}
-		return nil
 	}
-	img := make([]byte, m.end-m.start)
-	_, err = f.ReadAt(img, int64(m.start))
-	f.Close()
 	if err != nil {
 		return nil
 	}
@@ -111,6 +110,36 @@ func (s *Symbolizer) resolveVDSO(pid uint32, m *mapping) *object {
 	s.objs[key] = o
 	s.setTable(o, s.buildTable(ef, o.info, pid, ""))
 	return o
+}
+
+// readProcessMemory is a variable so that tests can deny it.
+var readProcessMemory = readMemory
+
+func readMemory(memFile string, start, end uint64) ([]byte, error) {
+	f, err := os.Open(memFile)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img := make([]byte, end-start)
+	if _, err := f.ReadAt(img, int64(start)); err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+// ownVDSO reads this process's vDSO.
+func ownVDSO() ([]byte, error) {
+	maps, err := readProcMaps("/proc", uint32(os.Getpid()))
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range maps {
+		if m.path == "[vdso]" {
+			return readMemory("/proc/self/mem", m.start, m.end)
+		}
+	}
+	return nil, fs.ErrNotExist
 }
 
 // table returns o's symbols, re-reading them if they were evicted.

@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -514,6 +515,53 @@ func TestUserVDSO(t *testing.T) {
 	if found == 0 {
 		t.Fatal("no functions in the vDSO's .dynsym")
 	}
+}
+
+// Without access to another process's memory, its vDSO is named from ours, the same image.
+func TestUserVDSODenied(t *testing.T) {
+	readProcessMemory = func(string, uint64, uint64) ([]byte, error) { return nil, fs.ErrPermission }
+	defer func() { readProcessMemory = readMemory }()
+	pid := uint32(os.Getpid())
+	ms, err := readProcMaps("/proc", pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.path != "[vdso]" {
+			continue
+		}
+		img, err := ownVDSO()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ef, err := elf.NewFile(bytes.NewReader(img))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dyn, _ := ef.DynamicSymbols()
+		for _, d := range dyn {
+			if elf.ST_TYPE(d.Info) != elf.STT_FUNC || d.Size < 2 {
+				continue
+			}
+			var base uint64
+			for _, p := range ef.Progs {
+				if p.Type == elf.PT_LOAD {
+					base = p.Vaddr - p.Off
+					break
+				}
+			}
+			var denied []string
+			s := NewWithOptions(Options{Denied: func(path, capability string) { denied = append(denied, path) }})
+			if got := s.User(pid, m.start+d.Value-base+1); !got.Known || got.Offset != 1 {
+				t.Errorf("vdso %s+1 from our own image: %+v", d.Name, got)
+			}
+			if denied != nil {
+				t.Errorf("denied: %v", denied)
+			}
+			return
+		}
+	}
+	t.Skip("no [vdso] mapping with functions")
 }
 
 // Tables dropped for memory are re-read when needed, with the same answers.
