@@ -97,47 +97,12 @@ static __always_inline int record_origin(void *ctx, struct request *rq, bool mer
 	return 0;
 }
 
-BTF_TRACEPOINT(io_start, block_io_start, struct request *rq)
+static __always_inline int record_start(void *ctx, struct request *rq)
 {
 	return record_origin(ctx, rq, false);
 }
 
-SEC("fentry/blk_account_io_start")
-int BPF_PROG(io_start_fentry, struct request *rq)
-{
-	return record_origin(ctx, rq, false);
-}
-
-SEC("kprobe/blk_account_io_start")
-int BPF_KPROBE(io_start_kprobe, struct request *rq)
-{
-	return record_origin(ctx, rq, false);
-}
-
-/* Allocation runs in the submitting task too, where blk_account_io_start cannot be traced. */
-SEC("fexit/__blk_mq_alloc_requests")
-int BPF_PROG(io_alloc_fexit, void *data, struct request *rq)
-{
-	return rq ? record_origin(ctx, rq, false) : 0;
-}
-
-SEC("kretprobe/__blk_mq_alloc_requests")
-int BPF_KRETPROBE(io_alloc_kretprobe, struct request *rq)
-{
-	return rq ? record_origin(ctx, rq, false) : 0;
-}
-
-SEC("tp_btf/block_rq_insert")
-int BPF_PROG(rq_insert_btf)
-{
-	return record_origin(ctx, block_rq_tp_request(ctx), false);
-}
-
-SEC("raw_tp/block_rq_insert")
-int rq_insert_raw(struct bpf_raw_tracepoint_args *ctx)
-{
-	return record_origin(ctx, block_rq_tp_request(ctx->args), false);
-}
+BLOCK_ORIGIN_PROGRAMS(record_start)
 
 SEC("fentry/blk_account_io_merge_bio")
 int BPF_PROG(io_merge_fentry, struct request *rq)
@@ -209,24 +174,4 @@ cleanup:
 	return 0;
 }
 
-BTF_TRACEPOINT(io_done, block_io_done, struct request *rq)
-{
-	return done(rq);
-}
-
-SEC("fentry/blk_account_io_done")
-int BPF_PROG(io_done_fentry, struct request *rq)
-{
-	return done(rq);
-}
-
-SEC("kprobe/blk_account_io_done")
-int BPF_KPROBE(io_done_kprobe, struct request *rq)
-{
-	return done(rq);
-}
-
-BTF_TRACEPOINT(rq_complete, block_rq_complete, struct request *rq)
-{
-	return done(rq);
-}
+BLOCK_DONE_PROGRAMS(done)

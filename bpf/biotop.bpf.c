@@ -61,7 +61,7 @@ static __always_inline bool take_origin(struct biotop_rq *info)
 	return true;
 }
 
-static __always_inline int record_origin(struct request *rq)
+static __always_inline int record_origin(void *ctx, struct request *rq)
 {
 	struct biotop_rq *cur, info = {};
 
@@ -79,47 +79,7 @@ static __always_inline int record_origin(struct request *rq)
 	return 0;
 }
 
-BTF_TRACEPOINT(io_start, block_io_start, struct request *rq)
-{
-	return record_origin(rq);
-}
-
-SEC("fentry/blk_account_io_start")
-int BPF_PROG(io_start_fentry, struct request *rq)
-{
-	return record_origin(rq);
-}
-
-SEC("kprobe/blk_account_io_start")
-int BPF_KPROBE(io_start_kprobe, struct request *rq)
-{
-	return record_origin(rq);
-}
-
-/* Allocation runs in the submitting task too, where blk_account_io_start cannot be traced. */
-SEC("fexit/__blk_mq_alloc_requests")
-int BPF_PROG(io_alloc_fexit, void *data, struct request *rq)
-{
-	return rq ? record_origin(rq) : 0;
-}
-
-SEC("kretprobe/__blk_mq_alloc_requests")
-int BPF_KRETPROBE(io_alloc_kretprobe, struct request *rq)
-{
-	return rq ? record_origin(rq) : 0;
-}
-
-SEC("tp_btf/block_rq_insert")
-int BPF_PROG(rq_insert_btf)
-{
-	return record_origin(block_rq_tp_request(ctx));
-}
-
-SEC("raw_tp/block_rq_insert")
-int rq_insert_raw(struct bpf_raw_tracepoint_args *ctx)
-{
-	return record_origin(block_rq_tp_request(ctx->args));
-}
+BLOCK_ORIGIN_PROGRAMS(record_origin)
 
 /*
  * Issue: the request's size and the start of its time on the device. A request whose start was
@@ -210,24 +170,4 @@ cleanup:
 	return 0;
 }
 
-BTF_TRACEPOINT(io_done, block_io_done, struct request *rq)
-{
-	return done(rq);
-}
-
-SEC("fentry/blk_account_io_done")
-int BPF_PROG(io_done_fentry, struct request *rq)
-{
-	return done(rq);
-}
-
-SEC("kprobe/blk_account_io_done")
-int BPF_KPROBE(io_done_kprobe, struct request *rq)
-{
-	return done(rq);
-}
-
-BTF_TRACEPOINT(rq_complete, block_rq_complete, struct request *rq)
-{
-	return done(rq);
-}
+BLOCK_DONE_PROGRAMS(done)

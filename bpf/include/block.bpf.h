@@ -100,4 +100,72 @@ static __always_inline struct request *block_rq_tp_request(__u64 *args)
 	return (struct request *)args[1];
 }
 
+/*
+ * The programs that see where a request comes from, each returning origin(ctx, rq), named
+ * io_start_{btf,raw,fentry,kprobe}, io_alloc_{fexit,kretprobe} and rq_insert_{btf,raw}: the
+ * block_io_start tracepoint (6.5+), blk_account_io_start, the return of __blk_mq_alloc_requests
+ * (it runs in the submitting task too, where blk_account_io_start cannot be traced), and
+ * block_rq_insert. A tool's spec picks the ones its kernel has.
+ */
+#define BLOCK_ORIGIN_PROGRAMS(origin)						\
+BTF_TRACEPOINT(io_start, block_io_start, struct request *rq)			\
+{										\
+	return origin(ctx, rq);							\
+}										\
+SEC("fentry/blk_account_io_start")						\
+int BPF_PROG(io_start_fentry, struct request *rq)				\
+{										\
+	return origin(ctx, rq);							\
+}										\
+SEC("kprobe/blk_account_io_start")						\
+int BPF_KPROBE(io_start_kprobe, struct request *rq)				\
+{										\
+	return origin(ctx, rq);							\
+}										\
+SEC("fexit/__blk_mq_alloc_requests")						\
+int BPF_PROG(io_alloc_fexit, void *data, struct request *rq)			\
+{										\
+	return rq ? origin(ctx, rq) : 0;					\
+}										\
+SEC("kretprobe/__blk_mq_alloc_requests")					\
+int BPF_KRETPROBE(io_alloc_kretprobe, struct request *rq)			\
+{										\
+	return rq ? origin(ctx, rq) : 0;					\
+}										\
+SEC("tp_btf/block_rq_insert")							\
+int BPF_PROG(rq_insert_btf)							\
+{										\
+	return origin(ctx, block_rq_tp_request(ctx));				\
+}										\
+SEC("raw_tp/block_rq_insert")							\
+int rq_insert_raw(struct bpf_raw_tracepoint_args *ctx)				\
+{										\
+	return origin(ctx, block_rq_tp_request(ctx->args));			\
+}
+
+/*
+ * The programs that see a request complete, each returning done(rq), named
+ * io_done_{btf,raw,fentry,kprobe} and rq_complete_{btf,raw}: the block_io_done tracepoint
+ * (6.5+), blk_account_io_done, and block_rq_complete.
+ */
+#define BLOCK_DONE_PROGRAMS(done)						\
+BTF_TRACEPOINT(io_done, block_io_done, struct request *rq)			\
+{										\
+	return done(rq);							\
+}										\
+SEC("fentry/blk_account_io_done")						\
+int BPF_PROG(io_done_fentry, struct request *rq)				\
+{										\
+	return done(rq);							\
+}										\
+SEC("kprobe/blk_account_io_done")						\
+int BPF_KPROBE(io_done_kprobe, struct request *rq)				\
+{										\
+	return done(rq);							\
+}										\
+BTF_TRACEPOINT(rq_complete, block_rq_complete, struct request *rq)		\
+{										\
+	return done(rq);							\
+}
+
 #endif

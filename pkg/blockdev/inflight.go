@@ -41,6 +41,25 @@ type InflightMap interface {
 // whether it was issued (times as bpf_ktime_get_ns(), 0 for never).
 type RequestTimes func(value []byte) (lastNews uint64, issued bool)
 
+// Request is a tool's mirror of the values of its requests map.
+type Request interface {
+	// Times tells when the request was last heard of and whether it was issued.
+	Times() (lastNews uint64, issued bool)
+}
+
+// TimesOf reads the values of a requests map as R.
+func TimesOf[R any, P interface {
+	*R
+	Request
+}]() RequestTimes {
+	return func(value []byte) (uint64, bool) {
+		if uintptr(len(value)) < unsafe.Sizeof(*new(R)) {
+			return 0, false
+		}
+		return P((*R)(unsafe.Pointer(&value[0]))).Times()
+	}
+}
+
 // Inflight accounts for the requests a block tool saw start and never saw complete (the kernel
 // skips a tracing program that would nest in itself, so a completion is missed now and then):
 // the BPF side counts those whose address a new request reused (inflight.bpf.h's

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/urfave/cli/v2"
 
@@ -41,15 +40,7 @@ type request struct {
 	Issue uint64
 }
 
-// requestTimes tells when a request of the start map was last heard of, and whether it was
-// issued.
-func requestTimes(value []byte) (lastNews uint64, issued bool) {
-	r := tracer.Cast[request](value, unsafe.Sizeof(request{}))
-	if r == nil {
-		return 0, false
-	}
-	return max(r.Start, r.Issue), r.Issue != 0
-}
+func (r *request) Times() (lastNews uint64, issued bool) { return max(r.Start, r.Issue), r.Issue != 0 }
 
 // config is biolatency's command line.
 type config struct {
@@ -165,7 +156,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	}
 	// Requests whose completion was not seen are swept out on a goroutine: without an interval
 	// the first report comes at the end, and the map must not fill meanwhile.
-	inflight := blockdev.NewInflight(t.Map("start"), t.Map("unseen_completions"), requestTimes)
+	inflight := blockdev.NewInflight(t.Map("start"), t.Map("unseen_completions"), blockdev.TimesOf[request]())
 	defer inflight.SweepEvery(time.Second)()
 	return app.Report(env, c.Every, "Tracing block device I/O... Hit Ctrl-C to end.", func() error {
 		env.Out.ReportStart(c.Timestamp)

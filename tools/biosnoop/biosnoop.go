@@ -42,13 +42,7 @@ type request struct {
 	Issue  uint64
 }
 
-// requestTimes tells when a request of the requests map was last heard of, and whether it was
-// issued.
-func requestTimes(value []byte) (lastNews uint64, issued bool) {
-	r := tracer.Cast[request](value, unsafe.Sizeof(request{}))
-	if r == nil {
-		return 0, false
-	}
+func (r *request) Times() (lastNews uint64, issued bool) {
 	return max(r.Start, r.Insert, r.Issue), r.Issue != 0
 }
 
@@ -197,7 +191,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	}
 	recs := records(c, disks).To(env.Out)
 	// Requests whose completion was not seen are looked for, and reported, with lost events.
-	inflight := blockdev.NewInflight(t.Map("requests"), t.Map("unseen_completions"), requestTimes)
+	inflight := blockdev.NewInflight(t.Map("requests"), t.Map("unseen_completions"), blockdev.TimesOf[request]())
 	var sweepFailed bool
 	sweep := func() {
 		if _, err := inflight.Sweep(); err != nil && !sweepFailed {

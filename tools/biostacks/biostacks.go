@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/urfave/cli/v2"
 
@@ -50,15 +49,7 @@ type request struct {
 	Key   key
 }
 
-// requestTimes tells when a request of the requests map was last heard of, and whether it was
-// issued.
-func requestTimes(v []byte) (lastNews uint64, issued bool) {
-	r := tracer.Cast[request](v, unsafe.Sizeof(request{}))
-	if r == nil {
-		return 0, false
-	}
-	return max(r.Start, r.Issue), r.Issue != 0
-}
+func (r *request) Times() (lastNews uint64, issued bool) { return max(r.Start, r.Issue), r.Issue != 0 }
 
 // config is biostacks' command line.
 type config struct {
@@ -169,7 +160,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	decl := histograms(c)
 	// Loaded now, so that missing kernel symbols are said at the start, not after the run.
 	symbolizer := stacks.NewSymbolizer(true, env.Warnf)
-	inflight := blockdev.NewInflight(t.Map("requests"), t.Map("unseen_completions"), requestTimes)
+	inflight := blockdev.NewInflight(t.Map("requests"), t.Map("unseen_completions"), blockdev.TimesOf[request]())
 	defer inflight.SweepEvery(time.Second)()
 	return app.ReportOnce(env, c.Duration, "Tracing block I/O with init stacks. Hit Ctrl-C to end.", func() error {
 		entries, err := bpfmap.Entries[key, slots](t.Map("hists"), true)
@@ -190,7 +181,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 				env.Out.Printf("\n")
 			}
 		}
-		reportUncounted(env.Out, t)
+		app.NewMapFull(t.Map("uncounted"), func(n uint64) string { return fmt.Sprintf("%d I/Os not counted: map full", n) }).Report(env.Out)
 		inflight.Report(env.Out)
 		return nil
 	})
@@ -231,18 +222,4 @@ func newHistogram(out *render.Sink, disks *blockdev.Table, s *syms.Symbolizer, k
 		},
 		pid: k.Pid,
 	}
-}
-
-// reportUncounted reports the I/Os that found a map full, each once.
-func reportUncounted(out *render.Sink, t *tracer.Tracer) {
-	zero := uint32(0)
-	perCPU, err := bpfmap.PerCPU[uint64](t.Map("uncounted"), &zero)
-	if err != nil {
-		return
-	}
-	var n uint64
-	for _, v := range perCPU {
-		n += v
-	}
-	out.LostWhy(n, "map full", fmt.Sprintf("%d I/Os not counted: map full", n))
 }

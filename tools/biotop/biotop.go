@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unsafe"
 
 	"github.com/urfave/cli/v2"
 
@@ -49,15 +48,7 @@ type request struct {
 	Issue   uint64
 }
 
-// requestTimes tells when a request of the requests map was last heard of, and whether it was
-// issued.
-func requestTimes(v []byte) (lastNews uint64, issued bool) {
-	r := tracer.Cast[request](v, unsafe.Sizeof(request{}))
-	if r == nil {
-		return 0, false
-	}
-	return max(r.Start, r.Issue), r.Issue != 0
-}
+func (r *request) Times() (lastNews uint64, issued bool) { return max(r.Start, r.Issue), r.Issue != 0 }
 
 // row is one line of the table.
 type row struct {
@@ -93,11 +84,10 @@ var Tool = app.Define(app.Def[config]{
     biotop -s io      # sort by I/O count
     biotop -p 181     # only trace PID 181`,
 	Flags: func(c *config) []cli.Flag {
-		c.Sort, c.Rows = "all", 20
 		return []cli.Flag{
 			app.Bool(&c.NoClear, "noclear C", "Don't clear the screen"),
-			app.Value(&c.Sort, "sort s", "Sort columns, default all [all, io, bytes, time]", parseSort),
-			app.Value(&c.Rows, "rows r", "Maximum rows to print, default 20", parseRows),
+			app.SortFlag(&c.Sort, "all", "all", "io", "bytes", "time"),
+			app.RowsFlag(&c.Rows, maxEntries),
 			app.PID(&c.Pid, "pid p", "Process ID to trace", "PID"),
 		}
 	},
@@ -109,22 +99,6 @@ var Tool = app.Define(app.Def[config]{
 	Outputs: func(c *config) []render.Describer { return []render.Describer{records()} },
 	Run:     run,
 })
-
-func parseSort(s string) (string, error) {
-	switch s {
-	case "all", "io", "bytes", "time":
-		return s, nil
-	}
-	return "", fmt.Errorf("invalid sort method: %s", s)
-}
-
-func parseRows(s string) (int, error) {
-	n, err := filter.Positive("rows", s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid rows: %s", s)
-	}
-	return min(n, maxEntries), nil
-}
 
 // Programs that take a request's origin late, from a hook that misses some starts.
 const lateOrigin = "origin_late"
@@ -211,9 +185,8 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	}
 	rows := records().To(env.Out)
 	counts := t.Map("counts")
-	uncounted := t.Map("uncounted")
-	var reported uint64
-	inflight := blockdev.NewInflight(t.Map("requests"), t.Map("unseen_completions"), requestTimes)
+	uncounted := app.NewMapFull(t.Map("uncounted"), func(n uint64) string { return fmt.Sprintf("%d I/Os not counted: map full", n) })
+	inflight := blockdev.NewInflight(t.Map("requests"), t.Map("unseen_completions"), blockdev.TimesOf[request]())
 	defer inflight.SweepEvery(time.Second)()
 	return app.Report(env, c.Every, "", func() error {
 		entries, err := bpfmap.Entries[key, value](counts, true)
@@ -241,17 +214,7 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 			rows.Write(r)
 		}
 		env.Out.Printf("\n")
-		zero := uint32(0)
-		if perCPU, err := bpfmap.PerCPU[uint64](uncounted, &zero); err == nil {
-			var n uint64
-			for _, v := range perCPU {
-				n += v
-			}
-			if n > reported {
-				env.Out.LostWhy(n-reported, "map full", fmt.Sprintf("%d I/Os not counted: map full", n-reported))
-				reported = n
-			}
-		}
+		uncounted.Report(env.Out)
 		inflight.Report(env.Out)
 		return nil
 	})

@@ -59,20 +59,6 @@ func TestSort(t *testing.T) {
 	}
 }
 
-func TestParseOptions(t *testing.T) {
-	if n, err := parseRows("20000"); err != nil || n != maxEntries {
-		t.Errorf("-r 20000: %d, %v; want the cap %d", n, err, maxEntries)
-	}
-	for _, bad := range []string{"0", "-1", "x"} {
-		if _, err := parseRows(bad); err == nil {
-			t.Errorf("-r %s accepted", bad)
-		}
-	}
-	if _, err := parseSort("count"); err == nil {
-		t.Error("-s count accepted")
-	}
-}
-
 func TestRowDoesNotAllocate(t *testing.T) {
 	for _, format := range []render.Format{render.FormatText, render.FormatJSON} {
 		rows := records().To(render.NewSink("biotop", format, io.Discard, io.Discard))

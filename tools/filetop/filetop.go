@@ -4,7 +4,6 @@ package filetop
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 
@@ -76,13 +75,12 @@ var Tool = app.Define(app.Def[config]{
     filetop -p 1216    # only trace PID 1216
     filetop 5 10       # 5s summaries, 10 times`,
 	Flags: func(c *config) []cli.Flag {
-		c.Sort, c.Rows = "all", 20
 		return []cli.Flag{
 			app.PID(&c.Pid, "pid p", "Process ID to trace", "PID"),
 			app.Bool(&c.NoClear, "noclear C", "Don't clear the screen"),
 			app.Bool(&c.All, "all a", "Include special files"),
-			app.Value(&c.Sort, "sort s", "Sort columns, default all [all, reads, writes, rbytes, wbytes]", parseSort),
-			app.Value(&c.Rows, "rows r", "Maximum rows to print, default 20", parseRows),
+			app.SortFlag(&c.Sort, "all", "all", "reads", "writes", "rbytes", "wbytes"),
+			app.RowsFlag(&c.Rows, maxEntries),
 		}
 	},
 	Args: func(c *config) []app.Arg {
@@ -113,22 +111,6 @@ func probe(what, op, fn, tpProg, tp string) tracer.Probe {
 		{Prog: op + "_kprobe", Kind: tracer.Kprobe, Target: fn},
 		{Prog: tpProg, Kind: tracer.Tracepoint, Target: "syscalls:" + tp},
 	}}
-}
-
-func parseSort(s string) (string, error) {
-	switch s {
-	case "all", "reads", "writes", "rbytes", "wbytes":
-		return s, nil
-	}
-	return "", fmt.Errorf("invalid sort method: %s", s)
-}
-
-func parseRows(s string) (int, error) {
-	n, err := filter.Positive("rows", s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid rows: %s", s)
-	}
-	return min(n, maxEntries), nil
 }
 
 var typeNames = map[byte]string{'R': "R", 'S': "S", 'O': "O"}

@@ -4,7 +4,6 @@ package slabratetop
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -59,12 +58,11 @@ var Tool = app.Define(app.Def[config]{
     slabratetop -r 100     # print 100 rows
     slabratetop 5 10       # 5s summaries, 10 times`,
 	Flags: func(c *config) []cli.Flag {
-		c.Sort, c.Rows = "size", 20
 		return []cli.Flag{
 			app.PID(&c.Pid, "pid p", "Process ID to trace", "PID"),
 			app.Bool(&c.NoClear, "noclear C", "Don't clear the screen"),
-			app.Value(&c.Sort, "sort s", "Sort columns, default size [name, count, size]", parseSort),
-			app.Value(&c.Rows, "rows r", "Maximum rows to print, default 20", parseRows),
+			app.SortFlag(&c.Sort, "size", "name", "count", "size"),
+			app.RowsFlag(&c.Rows, maxEntries),
 		}
 	},
 	Args: func(c *config) []app.Arg {
@@ -87,22 +85,6 @@ var Tool = app.Define(app.Def[config]{
 	Outputs: func(c *config) []render.Describer { return []render.Describer{records()} },
 	Run:     run,
 })
-
-func parseSort(s string) (string, error) {
-	switch s {
-	case "name", "count", "size":
-		return s, nil
-	}
-	return "", fmt.Errorf("invalid sort method: %s", s)
-}
-
-func parseRows(s string) (int, error) {
-	n, err := filter.Positive("rows", s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid rows: %s", s)
-	}
-	return min(n, maxEntries), nil
-}
 
 // records declares the table: CACHE ALLOCS BYTES.
 func records() *render.Records[info] {

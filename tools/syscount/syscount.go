@@ -191,30 +191,22 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		syscalls.Each(func(nr int, name string) { fmt.Fprintf(w, "%3d: %s\n", nr, name) })
 		return nil
 	}
-	data, uncounted := t.Map("data"), t.Map("uncounted")
+	data := t.Map("data")
 	recs := rows(c).To(env.Out)
 	what := "syscalls"
 	if c.Process {
 		what = "processes"
 	}
-	var reported uint64
+	uncounted := app.NewMapFull(t.Map("uncounted"), func(n uint64) string {
+		return fmt.Sprintf("%d syscalls not counted: the table of %d %s was full", n, maxKeys, what)
+	})
 	banner := fmt.Sprintf("Tracing syscalls, printing top %d... Ctrl+C to quit.", c.Top)
 	return app.Report(env, every(c), banner, func() error {
 		entries, err := bpfmap.Entries[uint32, value](data, true)
 		if err != nil {
 			return err
 		}
-		var zero uint32
-		perCPU, _ := bpfmap.PerCPU[uint64](uncounted, &zero)
-		var n uint64
-		for _, v := range perCPU {
-			n += v
-		}
-		if n > reported {
-			env.Out.LostWhy(n-reported, "map full",
-				fmt.Sprintf("%d syscalls not counted: the table of %d %s was full", n-reported, maxKeys, what))
-			reported = n
-		}
+		uncounted.Report(env.Out)
 		report(env.Out, c, recs, entries)
 		return nil
 	})

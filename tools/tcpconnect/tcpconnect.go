@@ -115,13 +115,7 @@ func spec(c *config) tracer.Spec {
 	if c.UID != nil {
 		uid = *c.UID
 	}
-	connects := func(version, fexit, kprobe, target string) tracer.Probe {
-		return tracer.Probe{What: "IPv" + version + " connects", Hooks: []tracer.Hook{
-			{Prog: fexit, Kind: tracer.Fexit, Target: target},
-			{Prog: kprobe, Kind: tracer.Kprobe, Target: target},
-			{Prog: "connect_tp", Kind: tracer.Tracepoint, Target: "sock:inet_sock_set_state"},
-		}}
-	}
+	stateChange := tracer.Hook{Prog: "connect_tp", Kind: tracer.Tracepoint, Target: "sock:inet_sock_set_state"}
 	// The kretprobes complete what the kprobes began; after fexit or the tracepoint they find
 	// nothing to complete.
 	returns := func(version, prog, target string) tracer.Probe {
@@ -135,8 +129,8 @@ func spec(c *config) tracer.Spec {
 			FilterRport: len(c.Ports) > 0, Family: c.Family.AF(),
 		},
 		Probes: []tracer.Probe{
-			connects("4", "connect_v4_fexit", "connect_v4_kprobe", "tcp_v4_connect"),
-			connects("6", "connect_v6_fexit", "connect_v6_kprobe", "tcp_v6_connect"),
+			inet.ConnectProbe("4", stateChange),
+			inet.ConnectProbe("6", stateChange),
 			returns("4", "connect_v4_kretprobe", "tcp_v4_connect"),
 			returns("6", "connect_v6_kretprobe", "tcp_v6_connect"),
 		},

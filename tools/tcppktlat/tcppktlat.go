@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/bpfutils/bpfutils/pkg/app"
-	"github.com/bpfutils/bpfutils/pkg/bpfmap"
 	"github.com/bpfutils/bpfutils/pkg/filter"
 	"github.com/bpfutils/bpfutils/pkg/inet"
 	"github.com/bpfutils/bpfutils/pkg/render"
@@ -134,28 +133,14 @@ func records(c *config) *render.Records[event] {
 var eventSize = unsafe.Sizeof(event{})
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
-	if err := inet.FillPorts(t, "lports", c.Lports); err != nil {
-		return err
-	}
-	if err := inet.FillPorts(t, "rports", c.Rports); err != nil {
+	if err := inet.FillPortSets(t, c.Lports, c.Rports); err != nil {
 		return err
 	}
 	recs := records(c).To(env.Out)
-	untimed := t.Map("untimed")
-	var reported uint64
-	lossCheck := func() {
-		var zero uint32
-		perCPU, _ := bpfmap.PerCPU[uint64](untimed, &zero)
-		var n uint64
-		for _, v := range perCPU {
-			n += v
-		}
-		if n > reported {
-			env.Out.LostWhy(n-reported, "map full", fmt.Sprintf(
-				"%d data segments not timed: the table of %d sockets with unread data was full", n-reported, maxUnread))
-			reported = n
-		}
-	}
+	untimed := app.NewMapFull(t.Map("untimed"), func(n uint64) string {
+		return fmt.Sprintf("%d data segments not timed: the table of %d sockets with unread data was full", n, maxUnread)
+	})
+	lossCheck := func() { untimed.Report(env.Out) }
 	return app.Stream(env, t, app.StreamOptions{Header: recs, LossCheck: lossCheck}, func(rec []byte) {
 		if e := tracer.Cast[event](rec, eventSize); e != nil {
 			recs.Write(e)

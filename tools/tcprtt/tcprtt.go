@@ -233,34 +233,23 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	if c.Duration > 0 {
 		banner = fmt.Sprintf("Tracing TCP RTT for %d secs.", c.Duration)
 	}
-	if err := inet.FillPorts(t, "lports", c.Lports); err != nil {
-		return err
-	}
-	if err := inet.FillPorts(t, "rports", c.Rports); err != nil {
+	if err := inet.FillPortSets(t, c.Lports, c.Rports); err != nil {
 		return err
 	}
 	decl, avgs := histograms(c), averages(c).To(env.Out)
 	unit := app.Units(c.Millis)
-	hists, uncounted := t.Map("hists"), t.Map("uncounted")
+	hists := t.Map("hists")
+	uncounted := app.NewMapFull(t.Map("uncounted"), func(n uint64) string {
+		return fmt.Sprintf("%d segments not counted: the table of %d histograms was full", n, maxHists)
+	})
 	var addr []byte
-	var reported uint64
 	return app.Report(env, every(c), banner, func() error {
 		env.Out.ReportStart(c.Timestamp)
 		entries, err := bpfmap.Entries[key, histogram](hists, true)
 		if err != nil {
 			return err
 		}
-		var zero uint32
-		perCPU, _ := bpfmap.PerCPU[uint64](uncounted, &zero)
-		var n uint64
-		for _, v := range perCPU {
-			n += v
-		}
-		if n > reported {
-			env.Out.LostWhy(n-reported, "map full",
-				fmt.Sprintf("%d segments not counted: the table of %d histograms was full", n-reported, maxHists))
-			reported = n
-		}
+		uncounted.Report(env.Out)
 		slices.SortFunc(entries, func(a, b bpfmap.Entry[key, histogram]) int {
 			return cmp.Or(cmp.Compare(a.Key.Family, b.Key.Family), bytes.Compare(a.Key.Addr[:], b.Key.Addr[:]))
 		})

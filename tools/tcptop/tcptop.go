@@ -75,15 +75,14 @@ var Tool = app.Define(app.Def[config]{
     tcptop -c path    # only trace the given cgroup path
     tcptop 5 10       # 5s summaries, 10 times`,
 	Flags: func(c *config) []cli.Flag {
-		c.Sort, c.Rows = "all", 20
 		return append(append([]cli.Flag{
 			app.PID(&c.PID, "pid p", "Process `PID` to trace", "PID"),
 			app.Cgroup(&c.Cgroup, "cgroup c", "Trace process in cgroup `PATH`"),
 		}, inet.FamilyFlags(&c.Family, "trace IPv4 family only", "trace IPv6 family only")...),
 			app.Bool(&c.NoSummary, "nosummary S", "Skip system summary line"),
 			app.Bool(&c.NoClear, "noclear C", "Don't clear the screen"),
-			app.Value(&c.Sort, "sort s", "Sort columns, default all [all, sent, received]", parseSort),
-			app.Value(&c.Rows, "rows r", "Maximum rows to print, default 20", parseRows),
+			app.SortFlag(&c.Sort, "all", "all", "sent", "received"),
+			app.RowsFlag(&c.Rows, maxEntries),
 		)
 	},
 	Args: func(c *config) []app.Arg {
@@ -124,22 +123,6 @@ func spec(c *config) tracer.Spec {
 			direction("TCP receives", "tcp_recvmsg", "recv_fexit", "recv_kprobe", "recv_kretprobe", "recv_tp", "sock:sock_recv_length")...),
 		Cgroup: c.Cgroup,
 	}
-}
-
-func parseSort(s string) (string, error) {
-	switch s {
-	case "all", "sent", "received":
-		return s, nil
-	}
-	return "", fmt.Errorf("invalid sort method: %s", s)
-}
-
-func parseRows(s string) (int, error) {
-	n, err := filter.Positive("rows", s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid rows: %s", s)
-	}
-	return min(n, maxEntries), nil
 }
 
 // defaultPIDWidth is the PID column's width when pid_max cannot be read: libbpf-tools'
@@ -197,24 +180,16 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	}
 	width := pidWidth()
 	v4, v6 := records(width, false).To(env.Out), records(width, true).To(env.Out)
-	flows, uncounted := t.Map("traffic"), t.Map("uncounted")
-	var reported uint64
+	flows := t.Map("traffic")
+	uncounted := app.NewMapFull(t.Map("uncounted"), func(n uint64) string {
+		return fmt.Sprintf("%d TCP sends or receives not counted: the table of %d flows was full", n, maxEntries)
+	})
 	return app.Report(env, c.Every, "", func() error {
 		rows, err := bpfmap.Drain[key, traffic](flows)
 		if err != nil {
 			return err
 		}
-		var zero uint32
-		perCPU, _ := bpfmap.PerCPU[uint64](uncounted, &zero)
-		var n uint64
-		for _, v := range perCPU {
-			n += v
-		}
-		if n > reported {
-			env.Out.LostWhy(n-reported, "map full",
-				fmt.Sprintf("%d TCP sends or receives not counted: the table of %d flows was full", n-reported, maxEntries))
-			reported = n
-		}
+		uncounted.Report(env.Out)
 		if env.Out.Text() {
 			if !c.NoClear {
 				env.Out.Printf("%s", loadavg.ClearScreen)

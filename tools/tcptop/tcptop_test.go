@@ -66,20 +66,6 @@ func TestRowsMatchCFormat(t *testing.T) {
 	}
 }
 
-func TestParseOptions(t *testing.T) {
-	if n, err := parseRows("20000"); err != nil || n != maxEntries {
-		t.Errorf("-r 20000: %d, %v; want the cap %d", n, err, maxEntries)
-	}
-	for _, bad := range []string{"0", "-1", "x"} {
-		if _, err := parseRows(bad); err == nil {
-			t.Errorf("-r %s accepted", bad)
-		}
-	}
-	if _, err := parseSort("bytes"); err == nil {
-		t.Error("-s bytes accepted")
-	}
-}
-
 func TestRowDoesNotAllocate(t *testing.T) {
 	for _, format := range []render.Format{render.FormatText, render.FormatJSON} {
 		rows := records(6, true).To(render.NewSink("tcptop", format, io.Discard, io.Discard))

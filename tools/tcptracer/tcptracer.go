@@ -100,20 +100,14 @@ func spec(c *config) tracer.Spec {
 	if c.UID != nil {
 		uid = *c.UID
 	}
-	connects := func(version, fexit, kprobe, target string) tracer.Probe {
-		return tracer.Probe{What: "IPv" + version + " connects", Hooks: []tracer.Hook{
-			{Prog: fexit, Kind: tracer.Fexit, Target: target},
-			{Prog: kprobe, Kind: tracer.Kprobe, Target: target},
-			{Prog: "state_tp", Kind: tracer.Tracepoint, Target: stateTracepoint, Sets: "connect_by_state"},
-		}}
-	}
+	connectState := tracer.Hook{Prog: "state_tp", Kind: tracer.Tracepoint, Target: stateTracepoint, Sets: "connect_by_state"}
 	// The kretprobes complete what the kprobes began; fexit and the tracepoint need nothing
 	// more and serve this probe too (a program chosen twice is attached once).
 	returns := func(version, fexit, kretprobe, target string) tracer.Probe {
 		return tracer.Probe{What: "IPv" + version + " connect returns", Hooks: []tracer.Hook{
 			{Prog: fexit, Kind: tracer.Fexit, Target: target},
 			{Prog: kretprobe, Kind: tracer.Kretprobe, Target: target},
-			{Prog: "state_tp", Kind: tracer.Tracepoint, Target: stateTracepoint, Sets: "connect_by_state"},
+			connectState,
 		}}
 	}
 	// Without inet_csk_accept, accept(2) and accept4(2) returns: two tracepoints, so two probes,
@@ -128,8 +122,8 @@ func spec(c *config) tracer.Spec {
 	return tracer.Spec{
 		Rodata: rodata{PID: int32(c.PID), UID: uid},
 		Probes: []tracer.Probe{
-			connects("4", "connect_v4_fexit", "connect_v4_kprobe", "tcp_v4_connect"),
-			connects("6", "connect_v6_fexit", "connect_v6_kprobe", "tcp_v6_connect"),
+			inet.ConnectProbe("4", connectState),
+			inet.ConnectProbe("6", connectState),
 			returns("4", "connect_v4_fexit", "connect_v4_kretprobe", "tcp_v4_connect"),
 			returns("6", "connect_v6_fexit", "connect_v6_kretprobe", "tcp_v6_connect"),
 			{What: "established connections", Hooks: []tracer.Hook{
