@@ -58,9 +58,5 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	}
 	recs := records().To(env.Out)
 	opts := app.StreamOptions{Banner: "Tracing md flush requests... Hit Ctrl-C to end.", Header: recs}
-	return app.Stream(env, t, opts, func(rec []byte) {
-		if e := tracer.Cast[event](rec, unsafe.Sizeof(event{})); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, opts, app.WriteEvents(recs, unsafe.Sizeof(event{})))
 }

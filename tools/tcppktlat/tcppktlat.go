@@ -141,9 +141,5 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		return fmt.Sprintf("%d data segments not timed: the table of %d sockets with unread data was full", n, maxUnread)
 	})
 	lossCheck := func() { untimed.Report(env.Out) }
-	return app.Stream(env, t, app.StreamOptions{Header: recs, LossCheck: lossCheck}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs, LossCheck: lossCheck}, app.WriteEvents(recs, eventSize))
 }

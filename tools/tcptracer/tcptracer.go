@@ -199,9 +199,5 @@ func run(env *app.Env, c *config, t *tracer.Tracer) error {
 		env.Warnf("tcptracer: through accept(2) and accept4(2) returns (no fentry or kprobe on inet_csk_accept): accepts inside the kernel (io_uring, kernel sockets) are not seen")
 	}
 	recs := records(c).To(env.Out)
-	return app.Stream(env, t, app.StreamOptions{Header: recs, LostFormat: "Lost %d events!"}, func(rec []byte) {
-		if e := tracer.Cast[event](rec, eventSize); e != nil {
-			recs.Write(e)
-		}
-	})
+	return app.Stream(env, t, app.StreamOptions{Header: recs, LostFormat: "Lost %d events!"}, app.WriteEvents(recs, eventSize))
 }
