@@ -24,6 +24,9 @@ func privilegeArgs(t *testing.T, tool string) []string {
 		return []string{"-p", strconv.Itoa(w.pid)}
 	case "fsslower", "fsdist":
 		return []string{"-t", "ext4"}
+	case "funclatency":
+		// A user function: kernel functions cannot be traced on every test machine.
+		return []string{"c:usleep"}
 	case "futexctn":
 		// Says it is attached on stderr only, as libbpf-tools does: a report a second shows it runs.
 		return []string{"1"}

@@ -22,6 +22,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/filetop"
 	"github.com/bpfutils/bpfutils/tools/fsdist"
 	"github.com/bpfutils/bpfutils/tools/fsslower"
+	"github.com/bpfutils/bpfutils/tools/funclatency"
 	"github.com/bpfutils/bpfutils/tools/futexctn"
 	"github.com/bpfutils/bpfutils/tools/gethostlatency"
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
@@ -81,6 +82,7 @@ var All = []app.Tool{
 	filetop.Tool,
 	fsdist.Tool,
 	fsslower.Tool,
+	funclatency.Tool,
 	futexctn.Tool,
 	gethostlatency.Tool,
 	hardirqs.Tool,
