@@ -27,6 +27,9 @@ func privilegeArgs(t *testing.T, tool string) []string {
 	case "funclatency":
 		// A user function: kernel functions cannot be traced on every test machine.
 		return []string{"c:usleep"}
+	case "ksnoop":
+		// init's reads only: a function every kernel has, little output.
+		return []string{"-p", "1", "vfs_read"}
 	case "futexctn":
 		// Says it is attached on stderr only, as libbpf-tools does: a report a second shows it runs.
 		return []string{"1"}

@@ -157,7 +157,8 @@ func runArgv(t *testing.T, argv ...string) (string, string, int) {
 // counters) by what they say, which has nothing to do with privileges.
 func hardwareMissing(stderr string) bool {
 	return strings.Contains(stderr, "depends on CPU Frequency Scaling") || strings.Contains(stderr, "no hardware cache counters") ||
-		strings.Contains(stderr, "filesystem (not in /proc/filesystems") // nfsdist, zfsslower ...
+		strings.Contains(stderr, "filesystem (not in /proc/filesystems") || // nfsdist, zfsslower ...
+		strings.Contains(stderr, "kernel has no kprobe support") // ksnoop: kprobes only
 }
 
 // kallsymsHiddenFromNobody: nobody without CAP_SYSLOG sees kernel addresses as zero

@@ -27,6 +27,7 @@ import (
 	"github.com/bpfutils/bpfutils/tools/gethostlatency"
 	"github.com/bpfutils/bpfutils/tools/hardirqs"
 	"github.com/bpfutils/bpfutils/tools/javagc"
+	"github.com/bpfutils/bpfutils/tools/ksnoop"
 	"github.com/bpfutils/bpfutils/tools/llcstat"
 	"github.com/bpfutils/bpfutils/tools/mdflush"
 	"github.com/bpfutils/bpfutils/tools/memleak"
@@ -87,6 +88,7 @@ var All = []app.Tool{
 	gethostlatency.Tool,
 	hardirqs.Tool,
 	javagc.Tool,
+	ksnoop.Tool,
 	llcstat.Tool,
 	mdflush.Tool,
 	memleak.Tool,

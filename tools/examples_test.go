@@ -15,7 +15,7 @@ func TestExamplesParse(t *testing.T) {
 	for _, tool := range All {
 		for _, line := range strings.Split(tool.Examples, "\n") {
 			cmd, _, _ := strings.Cut(line, "#")
-			words := strings.Fields(cmd)
+			words := shellWords(cmd)
 			if len(words) == 0 {
 				continue
 			}
@@ -30,4 +30,36 @@ func TestExamplesParse(t *testing.T) {
 			}
 		}
 	}
+}
+
+// shellWords splits an example as a shell would, for the quoting examples use: words apart at
+// spaces, except inside '...' or "..." (the quotes removed).
+func shellWords(line string) []string {
+	var words []string
+	var word strings.Builder
+	var quote rune
+	inWord := false
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			word.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+				inWord = false
+			}
+		default:
+			word.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words
 }
