@@ -13,7 +13,7 @@
 #                                             (default: the kprobe path on 6.1, the fentry path on
 #                                             6.12, the tracepoint path on both)
 #   VMTEST_RUN=REGEXP                         only these integration tests (go test -run)
-#   VMTEST_TIMEOUT=1200                       seconds a guest may take before it counts as failed
+#   VMTEST_TIMEOUT=1500                       seconds a guest may take before it counts as failed
 #   VMTEST_JOBS=2                             guests booted at once (each keeps one host core busy)
 #   VMTEST_SMP=2                              vCPUs per guest
 #   VMTEST_CMD='grep foo /proc/kallsyms'      run this in each guest instead of the tests, print
@@ -29,7 +29,7 @@ export PATH=$PATH:/usr/local/go/bin
 kernels=${VMTEST_KERNELS:-6.1 6.12}
 modes=${VMTEST_MODES:-}
 run=${VMTEST_RUN:-}
-limit=${VMTEST_TIMEOUT:-1200}
+limit=${VMTEST_TIMEOUT:-1500}
 jobs=${VMTEST_JOBS:-2}
 smp=${VMTEST_SMP:-2}
 cmd=${VMTEST_CMD:-}
@@ -131,7 +131,7 @@ build_root() {
 	make -s bpfutils
 	mkdir -p "$build"
 	# Guests have no libc for cgo: build the tests without cgo if they allow it.
-	if ! CGO_ENABLED=0 go test -c -tags netgo,osusergo -o "$build/tests.test" ./tests 2>"$build/nocgo.log"; then
+	if ! CGO_ENABLED=0 go test -c -tags netgo,osusergo -o "$build/tests.test" ./tests >"$build/nocgo.log" 2>&1; then
 		echo "vmtest: the tests need cgo; linking them statically" >&2
 		CGO_ENABLED=1 CGO_LDFLAGS="${CGO_LDFLAGS:--lbpf -lelf -lz -lzstd}" go test -c -tags netgo,osusergo \
 			-ldflags '-linkmode external -extldflags "-static"' -o "$build/tests.test" ./tests
