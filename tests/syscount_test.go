@@ -178,6 +178,23 @@ func TestSyscountList(t *testing.T) {
 	}
 }
 
+// TestSyscountListJSON: -l --json gives the same table as JSON lines.
+func TestSyscountListJSON(t *testing.T) {
+	out, stderr, code := runTool(t, "syscount", "-l", "--json")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	nr := map[string]float64{}
+	for _, l := range ofType(jsonLines(t, "syscount", out), "table") {
+		nr[l.str("syscall")] = l.num("nr")
+	}
+	for name, want := range map[string]float64{"read": 0, "close": 3, "getppid": 110, "exit_group": 231} {
+		if got, ok := nr[name]; !ok || got != want {
+			t.Errorf("%s: nr %v (listed %v), want %v", name, got, ok, want)
+		}
+	}
+}
+
 func TestSyscountBadInput(t *testing.T) {
 	badInput(t, "syscount", "invalid errno", "-e", "ENOSUCHERR")
 	badInput(t, "syscount", "invalid errno", "-e", "0")

@@ -90,8 +90,13 @@ var Tool = app.Define(app.Def[config]{
 	},
 	Offline: func(c *config) bool { return c.List },
 	Spec:    spec,
-	Outputs: func(c *config) []render.Describer { return []render.Describer{rows(c)} },
-	Run:     run,
+	Outputs: func(c *config) []render.Describer {
+		if c.List {
+			return []render.Describer{syscallList()}
+		}
+		return []render.Describer{rows(c)}
+	},
+	Run: run,
 })
 
 // seconds parses a whole number from min up, as libbpf-tools' "invalid INTERVAL" etc.
@@ -161,6 +166,20 @@ func rows(c *config) *render.Records[entry] {
 	)
 }
 
+// listed is a line of --list.
+type listed struct {
+	nr   int
+	name string
+}
+
+// syscallList declares --list's lines in JSON (the text keeps libbpf-tools' "%3d: %s").
+func syscallList() *render.Records[listed] {
+	return render.NewRecords(render.KindTable,
+		render.Str("SYSCALL", 0, "syscall", func(l *listed) string { return l.name }),
+		render.Uint("NR", 0, "nr", func(l *listed) uint64 { return uint64(l.nr) }),
+	)
+}
+
 func writeSyscall(l *render.Line, e *entry) {
 	if name, ok := syscalls.Name(e.Key); ok {
 		l.Str(name, 0)
@@ -187,6 +206,11 @@ func every(c *config) app.Every {
 
 func run(env *app.Env, c *config, t *tracer.Tracer) error {
 	if c.List {
+		if env.Out.JSON() {
+			list := syscallList().To(env.Out)
+			syscalls.Each(func(nr int, name string) { list.Write(&listed{nr, name}) })
+			return nil
+		}
 		w := env.Out.Writer()
 		syscalls.Each(func(nr int, name string) { fmt.Fprintf(w, "%3d: %s\n", nr, name) })
 		return nil
