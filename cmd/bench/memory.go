@@ -37,8 +37,8 @@ var memoryArgs = map[string][]string{
 	"javagc":      nil, // needs a JVM's pid
 	"llcstat":     nil, // needs hardware cache counters
 	"memleak":     {},  // kernel mode
-	"funclatency": nil,
-	"ksnoop":      nil,
+	"funclatency": {"c:malloc"},
+	"ksnoop":      nil, // kprobes only, and what it holds depends on the functions traced
 }
 
 // stackTools keep stacks and symbolize them: their target is tighter (1.5x).
