@@ -169,8 +169,8 @@ func TestCpudistJSON(t *testing.T) {
 	text := start(t, "cpudist", "-O", "-L", "-p", strconv.Itoa(l.pid))
 	js := start(t, "cpudist", "--json", "-O", "-L", "-e", "-p", strconv.Itoa(l.pid))
 	l.work()
-	out := text.stop()
-	lines := jsonLines(t, "cpudist", js.stop())
+	outs := stopAll(text, js)
+	out, lines := outs[0], jsonLines(t, "cpudist", outs[1])
 
 	if starts := ofType(lines, "start"); len(starts) != 1 || starts[0].str("message") != "Tracing off-CPU time... Hit Ctrl-C to end." {
 		t.Errorf("want one start line with the banner, got %v", starts)

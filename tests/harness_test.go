@@ -152,6 +152,20 @@ func (p *proc) stop() string {
 	return p.wait(10 * time.Second)
 }
 
+// stopAll stops tools that watched the same workload at one moment, so that what the workload
+// does while the first one exits is not counted by the others alone; it returns their stdouts.
+func stopAll(ps ...*proc) []string {
+	for _, p := range ps {
+		p.cmd.Process.Signal(syscall.SIGINT)
+	}
+	outs := make([]string, len(ps))
+	for i, p := range ps {
+		p.t.Helper()
+		outs[i] = p.wait(10 * time.Second)
+	}
+	return outs
+}
+
 // wait waits for the tool to exit on its own (duration or count reached) and checks it exited 0.
 func (p *proc) wait(limit time.Duration) string {
 	p.t.Helper()

@@ -160,7 +160,8 @@ func TestOffcputimeJSON(t *testing.T) {
 	text := start(t, "offcputime", "-d", "-p", pid)
 	js := start(t, "offcputime", "--json", "-p", pid)
 	l.work()
-	textOut, jsonOut := text.stop(), js.stop()
+	outs := stopAll(text, js)
+	textOut, jsonOut := outs[0], outs[1]
 
 	header := fmt.Sprintf("Tracing off-CPU time (us) of PID [%d]... Hit Ctrl-C to end.", l.pid)
 	var slept uint64

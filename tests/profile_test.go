@@ -203,7 +203,8 @@ func TestProfileJSON(t *testing.T) {
 	js := start(t, "profile", "--json", "-F", "99", "--stack-storage-size", "16384", "-p", pid)
 	folded := start(t, "profile", "--json", "-f", "-F", "99", "-p", pid)
 	l.work()
-	textOut, jsonOut, foldedOut := text.stop(), js.stop(), folded.stop()
+	outs := stopAll(text, js, folded)
+	textOut, jsonOut, foldedOut := outs[0], outs[1], outs[2]
 
 	header := fmt.Sprintf("Sampling at 99 Hertz of PID [%d] by user + kernel... Hit Ctrl-C to end.", l.pid)
 	var total, inBurn, inRead uint64

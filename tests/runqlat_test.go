@@ -105,8 +105,9 @@ func TestRunqlatJSON(t *testing.T) {
 	vol0, invol0 := l.switches()
 	l.work()
 	vol1, invol1 := l.switches()
-	out := text.stop()
-	lines := jsonLines(t, "runqlat", js.stop())
+	// The workload (a Go program) keeps waking its runtime's threads while idle.
+	outs := stopAll(text, js)
+	out, lines := outs[0], jsonLines(t, "runqlat", outs[1])
 	switches := uint64(vol1 - vol0 + invol1 - invol0)
 
 	hs := ofType(lines, "histogram")

@@ -162,7 +162,8 @@ func TestWakeuptimeJSON(t *testing.T) {
 	text := start(t, "wakeuptime", "-p", pid)
 	js = start(t, "wakeuptime", "--json", "-p", pid)
 	l.work()
-	textOut, jsonOut := text.stop(), js.stop()
+	outs := stopAll(text, js)
+	textOut, jsonOut := outs[0], outs[1]
 	var slept, textSlept uint64
 	for _, s := range jsonStacks(t, "wakeuptime", jsonOut, "total_us", header) {
 		if s.target != sleeper {
