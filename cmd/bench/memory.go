@@ -34,15 +34,25 @@ type memoryResult struct {
 
 // memoryArgs are what a tool needs beyond its defaults to run system-wide, or nil to skip it.
 var memoryArgs = map[string][]string{
-	"javagc":      nil, // needs a JVM's pid
-	"llcstat":     nil, // needs hardware cache counters
-	"memleak":     {},  // kernel mode
-	"funclatency": {"c:malloc"},
-	"ksnoop":      nil, // kprobes only, and what it holds depends on the functions traced
+	"javagc":      nil,                      // needs a JVM's pid
+	"llcstat":     nil,                      // needs hardware cache counters
+	"memleak":     {},                       // kernel mode
+	"funclatency": {libcPath() + ":malloc"}, // the C tool resolves a bare "c" only with -p
+	"ksnoop":      nil,                      // kprobes only, and what it holds depends on the functions traced
 }
 
 // stackTools keep stacks and symbolize them: their target is tighter (1.5x).
 var stackTools = map[string]bool{"profile": true, "offcputime": true, "wakeuptime": true, "memleak": true, "futexctn": true, "biostacks": true}
+
+// libcPath is the C library's path on this machine, for tools that take LIB:FUNC.
+func libcPath() string {
+	for _, p := range []string{"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6", "/usr/lib64/libc.so.6", "/lib/libc.so.6"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "c"
+}
 
 func measureMemory(c config, listed []string, links map[string]string) []memoryResult {
 	var out []memoryResult
