@@ -128,11 +128,11 @@ func spec(c *config) tracer.Spec {
 	return tracer.Spec{
 		Rodata: rodata{IgnoreFailed: !c.Fails, TargetUID: uid, MaxArgs: int32(c.MaxArgs), TargetPPID: c.PPID},
 		Probes: []tracer.Probe{
-			{What: "execve entry", Hooks: []tracer.Hook{{Prog: "execve_enter", Kind: tracer.Tracepoint, Target: "syscalls:sys_enter_execve"}}},
-			{What: "execve exit", Hooks: []tracer.Hook{{Prog: "execve_exit", Kind: tracer.Tracepoint, Target: "syscalls:sys_exit_execve"}}},
+			{What: "execve entry", Hooks: []tracer.Hook{{Prog: "exec_enter_tp", Kind: tracer.Tracepoint, Target: "syscalls:sys_enter_execve"}}},
+			{What: "execve exit", Hooks: []tracer.Hook{{Prog: "exec_exit_tp", Kind: tracer.Tracepoint, Target: "syscalls:sys_exit_execve"}}},
 			// Beyond libbpf-tools: fexecve() and container runtimes exec through execveat().
-			{What: "execveat entry", Hooks: []tracer.Hook{{Prog: "execveat_enter", Kind: tracer.Tracepoint, Target: "syscalls:sys_enter_execveat"}}},
-			{What: "execveat exit", Hooks: []tracer.Hook{{Prog: "execveat_exit", Kind: tracer.Tracepoint, Target: "syscalls:sys_exit_execveat"}}},
+			{What: "execveat entry", Hooks: []tracer.Hook{{Prog: "exec_enter_tp", Kind: tracer.Tracepoint, Target: "syscalls:sys_enter_execveat"}}},
+			{What: "execveat exit", Hooks: []tracer.Hook{{Prog: "exec_exit_tp", Kind: tracer.Tracepoint, Target: "syscalls:sys_exit_execveat"}}},
 			// Arguments the entry could not read (pages the caller never touched), read again
 			// from the new image.
 			{What: "new image", Hooks: []tracer.Hook{{Prog: "exec_image", Kind: tracer.Tracepoint, Target: "sched:sched_process_exec"}}},
