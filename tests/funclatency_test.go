@@ -4,7 +4,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -199,33 +198,11 @@ func TestFunclatencyKernel(t *testing.T) {
 	for _, extra := range [][]string{nil, {"-k"}} {
 		t.Run(strings.Join(append([]string{"default"}, extra...), " "), func(t *testing.T) {
 			f := startFunclat(t, workloadName("bpfu-flk"))
-			before := bpfProgIDs(t)
 			args := append(append([]string{"-u", "-p", strconv.Itoa(f.pid)}, extra...), "hrtimer_nanosleep")
-			p, hooks := launchTool(t, "funclatency", args...)
-			select {
-			case <-p.lines:
-			case <-p.done:
-				stderr := p.Stderr()
-				if os.Getenv("BPFUTILS_VM") != "" {
-					t.Fatalf("funclatency %v failed on a kernel with fentry and kprobes: %s", args, stderr)
-				}
-				if lines := strings.Split(strings.TrimSpace(stderr), "\n"); len(lines) != 1 ||
-					!strings.Contains(stderr, "cannot trace returns of hrtimer_nanosleep") ||
-					!strings.Contains(stderr, "fentry") || !strings.Contains(stderr, "kprobe") {
-					t.Errorf("want one line on what this kernel lacks, got %q", stderr)
-				}
-				if code := p.cmd.ProcessState.ExitCode(); code != 1 {
-					t.Errorf("exit %d, want 1", code)
-				}
-				if left := programsLeft(t, "funclatency", before, 0); len(left) > 0 {
-					t.Errorf("left BPF programs loaded: %v", left)
-				}
-				t.Logf("no kernel-function hooks here: %s", strings.TrimSpace(stderr))
+			p := startWhereHooked(t, "funclatency", args, "cannot trace returns of hrtimer_nanosleep", "fentry", "kprobe")
+			if p == nil {
 				return
-			case <-time.After(20 * time.Second):
-				t.Fatalf("funclatency %v printed nothing in 20s\nstderr: %s", args, p.Stderr())
 			}
-			checkHooks(t, "funclatency", hooks)
 			f.do("timed 5 3000")
 			out := p.stop()
 			h := funclatHist(t, out, "usec")

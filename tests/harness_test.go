@@ -152,6 +152,43 @@ func (p *proc) stop() string {
 	return p.wait(10 * time.Second)
 }
 
+// startWhereHooked starts tool with args on a kernel that has the hooks it needs (the guests:
+// BPFUTILS_VM) and returns it once it printed. Elsewhere the tool must refuse in one line
+// holding each of wants, exit 1 and leave nothing loaded; then it returns nil.
+func startWhereHooked(t *testing.T, tool string, args []string, wants ...string) *proc {
+	t.Helper()
+	before := bpfProgIDs(t)
+	p, hooks := launchTool(t, tool, args...)
+	select {
+	case <-p.lines:
+		checkHooks(t, tool, hooks)
+		return p
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s %v printed nothing in 20s\nstderr: %s", tool, args, p.Stderr())
+	}
+	stderr := p.Stderr()
+	if os.Getenv("BPFUTILS_VM") != "" {
+		t.Fatalf("%s %v failed on a kernel with its hooks: %s", tool, args, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	ok := len(lines) == 1
+	for _, w := range wants {
+		ok = ok && strings.Contains(stderr, w)
+	}
+	if !ok {
+		t.Errorf("want one line on what this kernel lacks, with %q; got %q", wants, stderr)
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if left := programsLeft(t, tool, before, 0); len(left) > 0 {
+		t.Errorf("left BPF programs loaded: %v", left)
+	}
+	t.Logf("no hooks for %s here: %s", tool, strings.TrimSpace(stderr))
+	return nil
+}
+
 // stopAll stops tools that watched the same workload at one moment, so that what the workload
 // does while the first one exits is not counted by the others alone; it returns their stdouts.
 func stopAll(ps ...*proc) []string {
