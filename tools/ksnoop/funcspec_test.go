@@ -107,7 +107,7 @@ func TestPrototypes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := resolve(spec)
+		f, err := resolveOne(spec)
 		if err != nil {
 			t.Skipf("%s: %v", tc.fn, err)
 		}
@@ -122,7 +122,7 @@ func TestResolveValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := resolve(spec)
+	f, err := resolveOne(spec)
 	if err != nil {
 		t.Skip(err)
 	}
@@ -149,9 +149,17 @@ func TestResolveValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = resolve(spec)
+		_, err = resolveOne(spec)
 		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
 			t.Errorf("%s: %v, want %q", in, err, want)
 		}
 	}
+}
+
+func resolveOne(spec funcSpec) (*traced, error) {
+	funcs, err := resolveAll([]funcSpec{spec})
+	if err != nil {
+		return nil, err
+	}
+	return funcs[0], nil
 }

@@ -158,18 +158,15 @@ func check(c *config) error {
 	if len(c.Specs) == 0 {
 		return app.Usagef("no FUNC to %s: %s [OPTIONS] %s", c.Command, "ksnoop", funcArgsUsage)
 	}
-	c.funcs = c.funcs[:0]
-	for _, s := range c.Specs {
-		t, err := resolve(s)
-		var sys systemError
-		if errors.As(err, &sys) {
-			return sys.error
-		}
-		if err != nil {
-			return app.Usagef("%v", err)
-		}
-		c.funcs = append(c.funcs, t)
+	funcs, err := resolveAll(c.Specs)
+	var sys systemError
+	if errors.As(err, &sys) {
+		return sys.error
 	}
+	if err != nil {
+		return app.Usagef("%v", err)
+	}
+	c.funcs = funcs
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,28 +98,61 @@ func memberValue(b *btfdump.BTF, name string, id uint32, v *value, depth int) er
 }
 
 // kallsym is where /proc/kallsyms puts a function: its address and module.
-func kallsym(name string) (addr uint64, module string, err error) {
+type kallsym struct {
+	addr   uint64
+	module string
+}
+
+// kallsymsOf finds the functions names in /proc/kallsyms, in one pass over it; a name it does
+// not list is absent from the map.
+func kallsymsOf(names []string) (map[string]kallsym, error) {
 	f, err := os.Open("/proc/kallsyms")
 	if err != nil {
-		return 0, "", fmt.Errorf("cannot read /proc/kallsyms: %w", err)
+		return nil, fmt.Errorf("cannot read /proc/kallsyms: %w", err)
 	}
 	defer f.Close()
+	found := make(map[string]kallsym, len(names))
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	want := []byte(name)
-	for sc.Scan() {
+	for sc.Scan() && len(found) < len(names) {
 		// "ffffffff81000000 T name\t[module]"
 		fields := bytes.Fields(sc.Bytes())
-		if len(fields) < 3 || !bytes.Equal(fields[2], want) {
+		if len(fields) < 3 {
 			continue
 		}
-		addr, _ = strconv.ParseUint(string(fields[0]), 16, 64)
-		if len(fields) > 3 {
-			module = strings.Trim(string(fields[3]), "[]")
+		name := string(fields[2])
+		if _, seen := found[name]; seen || !slices.Contains(names, name) {
+			continue
 		}
-		return addr, module, nil
+		var s kallsym
+		s.addr, _ = strconv.ParseUint(string(fields[0]), 16, 64)
+		if len(fields) > 3 {
+			s.module = strings.Trim(string(fields[3]), "[]")
+		}
+		found[name] = s
 	}
-	return 0, "", sc.Err()
+	return found, sc.Err()
+}
+
+// resolveAll resolves every FUNC, reading /proc/kallsyms once for all of them.
+func resolveAll(specs []funcSpec) ([]*traced, error) {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	syms, err := kallsymsOf(names)
+	if err != nil {
+		return nil, systemError{err}
+	}
+	funcs := make([]*traced, 0, len(specs))
+	for _, s := range specs {
+		t, err := resolve(s, syms[s.Name])
+		if err != nil {
+			return nil, err
+		}
+		funcs = append(funcs, t)
+	}
+	return funcs, nil
 }
 
 // systemError is a failure of the machine (no BTF, no /proc/kallsyms), not of what the user
@@ -126,18 +160,14 @@ func kallsym(name string) (addr uint64, module string, err error) {
 type systemError struct{ error }
 
 // resolve reads function f's prototype from its BTF (its module's, when kallsyms puts it in
-// one) and the values f asks for.
-func resolve(f funcSpec) (*traced, error) {
-	t := &traced{Name: f.Name, Custom: f.Custom}
-	ip, mod, err := kallsym(f.Name)
-	if err != nil {
-		return nil, systemError{err}
-	}
-	t.IP, t.Module = ip, mod
-	if mod == "" {
+// one: sym) and the values f asks for.
+func resolve(f funcSpec, sym kallsym) (*traced, error) {
+	t := &traced{Name: f.Name, Custom: f.Custom, IP: sym.addr, Module: sym.module}
+	var err error
+	if t.Module == "" {
 		t.btf, err = btfdump.Kernel()
 	} else {
-		t.btf, err = btfdump.Module(mod)
+		t.btf, err = btfdump.Module(t.Module)
 	}
 	if err != nil {
 		return nil, systemError{err}
