@@ -25,7 +25,7 @@ func (t *Tracer) AttachKprobe(prog, fn string, ret bool) error {
 		attach = p.AttachKretprobe
 	}
 	var link *bpf.BPFLink
-	err := withLogHeld(Options{}, func() (err error) { link, err = attach(fn); return err })
+	err := attachManualQuietly(func() (err error) { link, err = attach(fn); return err })
 	if err != nil {
 		return fmt.Errorf("cannot trace %s: %s: %w", what, h, rootCause(err))
 	}

@@ -17,7 +17,7 @@ func (t *Tracer) AttachUprobe(prog string, pid int, binary string, offset uint64
 		attach = p.AttachURetprobe
 	}
 	var link *bpf.BPFLink
-	err := attachUserQuietly(func() (err error) { link, err = attach(pid, binary, offset); return err })
+	err := attachManualQuietly(func() (err error) { link, err = attach(pid, binary, offset); return err })
 	if err != nil {
 		return fmt.Errorf("attach a uprobe to %s at %#x: %w", binary, offset, userProbeCause(err))
 	}
@@ -29,7 +29,7 @@ func (t *Tracer) AttachUprobe(prog string, pid int, binary string, offset uint64
 // probe provider:name in binary, in process pid (-1: every process).
 func (t *Tracer) AttachUSDT(prog string, pid int, binary, provider, name string) error {
 	var link *bpf.BPFLink
-	err := attachUserQuietly(func() (err error) { link, err = t.Program(prog).AttachUSDT(pid, binary, provider, name); return err })
+	err := attachManualQuietly(func() (err error) { link, err = t.Program(prog).AttachUSDT(pid, binary, provider, name); return err })
 	if err != nil {
 		return fmt.Errorf("attach to USDT probe %s:%s in %s: %w", provider, name, binary, userProbeCause(err))
 	}

@@ -6,10 +6,11 @@ import (
 	"syscall"
 )
 
-// attachUserQuietly runs attach (of a uprobe or USDT probe) with libbpf's messages held back:
-// they are printed as usual when it succeeds, or with -v; when it fails, the error the caller
-// returns is the one line the user needs, and libbpf's lines would only repeat it.
-func attachUserQuietly(attach func() error) error {
+// attachManualQuietly runs attach (of a probe a tool attaches itself: uprobe, USDT, kprobe) with
+// libbpf's messages held back: they are printed as usual when it succeeds, or with -v; when it
+// fails, the error the caller returns is the one line the user needs, and libbpf's lines would
+// only repeat it.
+func attachManualQuietly(attach func() error) error {
 	opts := logTo.Load()
 	if opts == nil {
 		opts = &Options{}
